@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Distributed.Core.Data;
+using Distributed.Core.Training;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// The `distributed` command line. Bad input (a flag, a value, a data file) is one line on stderr and exit
+/// code 2, never a stack trace; a run that fails after starting exits 1.
+/// </summary>
+public static class CliApp
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Data-parallel neural-network training for .NET.")
+        {
+            TrainCommand.Create(output),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            return BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (IsBadInput(ex))
+        {
+            error.WriteLine($"error: {OneLine(ex)}");
+            return BadInput;
+        }
+        catch (TrainingDivergedException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled");
+            return Failed;
+        }
+    }
+
+    private static bool IsBadInput(Exception ex) =>
+        ex is UsageException or DataFormatException or IOException or UnauthorizedAccessException;
+
+    /// <summary>Argument exceptions append "(Parameter 'x')" and "Actual value was …" lines; keep only the sentence.</summary>
+    internal static string OneLine(Exception ex)
+    {
+        var message = ex.Message.Split('\n')[0].Trim();
+        var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}
+
+/// <summary>A flag combination that cannot work, caught before any work starts.</summary>
+public sealed class UsageException(string message) : Exception(message);

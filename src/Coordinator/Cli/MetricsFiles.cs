@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using Distributed.Core.Training;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// `--out DIR`: steps.csv|jsonl (one row per optimizer step) and epochs.csv|jsonl (one row per epoch),
+/// flushed at each epoch so a crashed run keeps what it measured.
+/// </summary>
+internal sealed class MetricsFiles : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private readonly StreamWriter _steps;
+    private readonly StreamWriter _epochs;
+    private readonly bool _jsonl;
+
+    public MetricsFiles(string directory, string format)
+    {
+        Directory.CreateDirectory(directory);
+        _jsonl = format == "jsonl";
+        var ext = _jsonl ? "jsonl" : "csv";
+        _steps = new StreamWriter(Path.Combine(directory, $"steps.{ext}"));
+        _epochs = new StreamWriter(Path.Combine(directory, $"epochs.{ext}"));
+        if (!_jsonl)
+        {
+            _steps.WriteLine("epoch,step,loss,lr,batch_size,seconds");
+            _epochs.WriteLine("epoch,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_second,seconds");
+        }
+    }
+
+    public void Step(StepMetrics s)
+    {
+        if (_jsonl)
+        {
+            _steps.WriteLine(JsonSerializer.Serialize(s, Json));
+            return;
+        }
+
+        _steps.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Epoch},{s.Step},{s.Loss:R},{s.LearningRate:R},{s.BatchSize},{s.Seconds:R}"));
+    }
+
+    public void Epoch(EpochMetrics e)
+    {
+        if (_jsonl)
+        {
+            _epochs.WriteLine(JsonSerializer.Serialize(e, Json));
+        }
+        else
+        {
+            _epochs.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{e.Epoch},{e.TrainLoss:R},{e.TrainAccuracy:R},{e.TestLoss:R},{e.TestAccuracy:R},{e.SamplesPerSecond:R},{e.Seconds:R}"));
+        }
+
+        _steps.Flush();
+        _epochs.Flush();
+    }
+
+    public void Dispose()
+    {
+        _steps.Dispose();
+        _epochs.Dispose();
+    }
+}

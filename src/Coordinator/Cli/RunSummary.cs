@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Distributed.Core.Training;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>`--json FILE`: what a run was and what it achieved, for scripts and dashboards.</summary>
+internal sealed record RunSummary(
+    string Model,
+    long Parameters,
+    string Optimizer,
+    double Lr,
+    int Epochs,
+    int BatchSize,
+    ulong Seed,
+    string Data,
+    string Backend,
+    long Steps,
+    double FinalLoss,
+    double? TestAccuracy,
+    double? TrainAccuracy,
+    double SamplesPerSecond,
+    double TrainSeconds,
+    float[]? ParameterValues,
+    IReadOnlyList<EpochMetrics> History)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static RunSummary From(TrainJob job, TrainingResult result) => new(
+        job.Model.Name,
+        job.Model.Parameters.Count,
+        job.Optimizer.Name,
+        job.OptimizerSettings.Lr,
+        job.Options.Epochs,
+        job.Options.BatchSize,
+        job.Options.Seed,
+        job.Data.Description,
+        job.Model.Backend.Name,
+        result.Steps,
+        result.FinalLoss,
+        result.TestAccuracy,
+        result.Epochs[^1].TrainAccuracy,
+        result.SamplesPerSecond,
+        result.TrainSeconds,
+        job.Model.Parameters.Count <= 16 ? job.Model.Parameters.Values.ToArray() : null,
+        result.Epochs);
+
+    public void Write(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
+}

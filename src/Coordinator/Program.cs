@@ -1,0 +1,3 @@
+using Distributed.Coordinator.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,117 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Compute.Cpu;
+
+public sealed partial class CpuBackend
+{
+    public void Fill(Tensor x, float value) => x.Span.Fill(value);
+
+    public void Copy(Tensor source, Tensor destination)
+    {
+        RequireSameLength(source, destination, "copy");
+        source.Span.CopyTo(destination.Span);
+    }
+
+    public void Scale(Tensor x, float alpha) => TensorPrimitives.Multiply(x.Span, alpha, x.Span);
+
+    public double SumOfSquares(Tensor x)
+    {
+        // Sequential double accumulation: the same order every time, and no float cancellation on long buffers.
+        double sum = 0;
+        foreach (var v in x.Span)
+        {
+            sum += (double)v * v;
+        }
+
+        return sum;
+    }
+
+    public void AddRowBias(Tensor y, Tensor bias)
+    {
+        var cols = bias.Length;
+        if (cols == 0 || y.Length % cols != 0)
+        {
+            throw new ArgumentException($"bias of {cols} does not divide {y}");
+        }
+
+        var b = bias.Span;
+        var span = y.Span;
+        for (var row = 0; row < span.Length; row += cols)
+        {
+            var r = span.Slice(row, cols);
+            TensorPrimitives.Add(r, b, r);
+        }
+    }
+
+    public void AccumulateRowBiasGrad(Tensor dy, Tensor biasGrad)
+    {
+        var cols = biasGrad.Length;
+        if (cols == 0 || dy.Length % cols != 0)
+        {
+            throw new ArgumentException($"bias of {cols} does not divide {dy}");
+        }
+
+        var g = biasGrad.Span;
+        var span = dy.Span;
+        for (var row = 0; row < span.Length; row += cols)
+        {
+            TensorPrimitives.Add(g, span.Slice(row, cols), g);
+        }
+    }
+
+    public void ReluForward(Tensor x, Tensor y)
+    {
+        RequireSameLength(x, y, "relu");
+        TensorPrimitives.Max(x.Span, 0f, y.Span);
+    }
+
+    public void ReluBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        RequireSameLength(y, dy, "relu backward");
+        RequireSameLength(y, dx, "relu backward");
+        var ys = y.Span;
+        var dys = dy.Span;
+        var dxs = dx.Span;
+        for (var i = 0; i < ys.Length; i++)
+        {
+            dxs[i] = ys[i] > 0f ? dys[i] : 0f;
+        }
+    }
+
+    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed)
+    {
+        RequireSameLength(x, mask, "dropout");
+        RequireSameLength(x, y, "dropout");
+        var m = mask.Span;
+        var keep = 1f / (1f - p);
+        for (var i = 0; i < m.Length; i++)
+        {
+            m[i] = DropoutUniform(seed, i) < p ? 0f : keep;
+        }
+
+        TensorPrimitives.Multiply(x.Span, m, y.Span);
+    }
+
+    /// <summary>A uniform float in [0,1) that depends only on (seed, index): the contract every backend shares.</summary>
+    public static float DropoutUniform(ulong seed, long index) =>
+        (Rng.Mix(seed + ((ulong)index * 0x9E3779B97F4A7C15UL)) >> 40) * (1f / (1 << 24));
+
+    public void Multiply(Tensor a, Tensor b, Tensor c)
+    {
+        RequireSameLength(a, b, "multiply");
+        RequireSameLength(a, c, "multiply");
+        TensorPrimitives.Multiply(a.Span, b.Span, c.Span);
+    }
+
+    public void AddWeightPenalty(Tensor parameters, Tensor gradients, float l2, float l1)
+    {
+        RequireSameLength(parameters, gradients, "weight penalty");
+        var p = parameters.Span;
+        var g = gradients.Span;
+        for (var i = 0; i < p.Length; i++)
+        {
+            g[i] += (l2 * p[i]) + (l1 * MathF.Sign(p[i]));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Distributed.Core.Compute;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Layers;
+
+/// <summary>Layers applied in order; builds them front to back and backpropagates back to front.</summary>
+public sealed class Sequential(params Layer[] layers) : Layer
+{
+    private Parameter[] _parameters = [];
+
+    public IReadOnlyList<Layer> Layers { get; } = layers.Length > 0 ? layers : throw new ArgumentException("Sequential needs at least one layer");
+
+    public override IReadOnlyList<Parameter> Parameters => _parameters;
+
+    public override string Describe() => string.Join(Environment.NewLine, Layers.Select(l => l.Describe()));
+
+    protected override int[] BuildCore(int[] inputShape)
+    {
+        var shape = inputShape;
+        foreach (var layer in Layers)
+        {
+            shape = layer.Build(shape, Backend);
+        }
+
+        _parameters = Layers.SelectMany(l => l.Parameters).ToArray();
+
+        Layers[0].ComputeInputGradient = ComputeInputGradient;
+        return shape;
+    }
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        foreach (var layer in Layers)
+        {
+            x = layer.Forward(x, training);
+        }
+
+        return x;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        Tensor? grad = dy;
+        for (var i = Layers.Count - 1; i >= 0 && grad is not null; i--)
+        {
+            grad = Layers[i].Backward(grad);
+        }
+
+        return grad;
+    }
+}

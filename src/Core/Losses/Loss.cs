@@ -1,0 +1,39 @@
+using Distributed.Core.Compute;
+using Distributed.Core.Layers;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Losses;
+
+/// <summary>
+/// A loss averaged over <c>meanOver</c> samples. Passing the global batch size on every worker makes the
+/// per-worker gradients sum to the gradient of the whole batch's mean loss, however the batch was split.
+/// </summary>
+public abstract class Loss(IComputeBackend backend)
+{
+    private BatchBuffer? _gradient;
+    private int[] _shape = [];
+
+    protected IComputeBackend Backend { get; } = backend;
+
+    /// <summary>dLoss/dPredictions from the last <see cref="Compute"/>.</summary>
+    public Tensor Gradient { get; private set; } = new(0);
+
+    public abstract string Name { get; }
+
+    /// <summary>Returns Σ sample losses / meanOver and leaves the matching gradient in <see cref="Gradient"/>.</summary>
+    public double Compute(Tensor predictions, Tensor targets, int meanOver)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(meanOver);
+        var sampleShape = predictions.Shape[1..].ToArray();
+        if (_gradient is null || !_shape.SequenceEqual(sampleShape))
+        {
+            _shape = sampleShape;
+            _gradient = new BatchBuffer(sampleShape);
+        }
+
+        Gradient = _gradient.For(predictions.Dim(0));
+        return ComputeCore(predictions, targets, Gradient, meanOver);
+    }
+
+    protected abstract double ComputeCore(Tensor predictions, Tensor targets, Tensor gradient, int meanOver);
+}

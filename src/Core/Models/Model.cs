@@ -1,0 +1,47 @@
+using Distributed.Core.Compute;
+using Distributed.Core.Layers;
+using Distributed.Core.Losses;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Models;
+
+/// <summary>A built network, its flat parameters and the loss it trains with.</summary>
+public sealed class Model
+{
+    public Model(string name, Sequential network, int[] inputShape, Loss loss, IComputeBackend backend)
+    {
+        Name = name;
+        Network = network;
+        Loss = loss;
+        Backend = backend;
+        InputShape = inputShape;
+
+        // Nobody consumes the gradient with respect to the data, so the first layer skips it.
+        network.ComputeInputGradient = false;
+        OutputShape = network.Build(inputShape, backend);
+        Parameters = new ParameterSet(network.Parameters);
+    }
+
+    public string Name { get; }
+
+    public Sequential Network { get; }
+
+    public Loss Loss { get; }
+
+    public IComputeBackend Backend { get; }
+
+    public int[] InputShape { get; }
+
+    public int[] OutputShape { get; }
+
+    public ParameterSet Parameters { get; }
+
+    public bool IsClassifier => Loss is SoftmaxCrossEntropy;
+
+    public Tensor Forward(Tensor x, bool training) => Network.Forward(x, training);
+
+    /// <summary>Backpropagates the loss gradient left by the last <see cref="Loss"/> computation, accumulating parameter gradients.</summary>
+    public void Backward() => Network.Backward(Loss.Gradient);
+
+    public string Describe() => $"{Name}: {Parameters.Count:N0} parameters{Environment.NewLine}{Network.Describe()}";
+}

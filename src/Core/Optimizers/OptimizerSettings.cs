@@ -1,0 +1,119 @@
+using Distributed.Core.Compute;
+using Distributed.Core.Schedules;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Optimizers;
+
+/// <summary>
+/// Every optimizer hyperparameter a user can set by name; null means "this optimizer's default". Turns into the
+/// matching options record, which validates the values.
+/// </summary>
+public sealed record OptimizerSettings
+{
+    public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
+
+    public string Name { get; init; } = "adam";
+
+    public double Lr { get; init; } = 1e-3;
+
+    public double? Momentum { get; init; }
+
+    public double Dampening { get; init; }
+
+    public bool Nesterov { get; init; }
+
+    public double? WeightDecay { get; init; }
+
+    public double L1 { get; init; }
+
+    public double? MaxGradNorm { get; init; }
+
+    public double Beta1 { get; init; } = 0.9;
+
+    public double Beta2 { get; init; } = 0.999;
+
+    public double? Epsilon { get; init; }
+
+    public bool AmsGrad { get; init; }
+
+    public double Alpha { get; init; } = 0.99;
+
+    public bool Centered { get; init; }
+
+    public double InitialAccumulator { get; init; }
+
+    /// <summary>The hyperparameters that matter for <see cref="Name"/>, for the start-of-run report.</summary>
+    public string Describe()
+    {
+        var parts = new List<string> { $"lr {Lr:G4}" };
+        void Add(string label, object? value)
+        {
+            if (value is not null)
+            {
+                parts.Add($"{label} {value}");
+            }
+        }
+
+        switch (Name)
+        {
+            case "sgd" or "momentum" or "nesterov":
+                Add("momentum", Momentum ?? (Name == "sgd" ? null : 0.9));
+                Add("dampening", Dampening == 0 ? null : Dampening);
+                break;
+            case "rmsprop":
+                Add("alpha", Alpha);
+                Add("momentum", Momentum);
+                Add("centered", Centered ? true : null);
+                break;
+            case "adam" or "adamw":
+                Add("betas", $"({Beta1}, {Beta2})");
+                Add("amsgrad", AmsGrad ? true : null);
+                break;
+        }
+
+        Add("eps", Epsilon);
+        Add("weight decay", WeightDecay ?? (Name == "adamw" ? AdamW.DefaultWeightDecay : null));
+        Add("l1", L1 == 0 ? null : L1);
+        Add("clip norm", MaxGradNorm);
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>Builds the optimizer over a flat slice of parameters and their gradients.</summary>
+    public Optimizer Create(IComputeBackend backend, Tensor parameters, Tensor gradients, LearningRateSchedule? schedule)
+    {
+        var wd = WeightDecay ?? (Name == "adamw" ? AdamW.DefaultWeightDecay : 0);
+        switch (Name)
+        {
+            case "sgd" or "momentum" or "nesterov":
+                var momentum = Momentum ?? (Name == "sgd" ? 0 : 0.9);
+                return new Sgd(backend, parameters, gradients, new SgdOptions
+                {
+                    Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
+                    Momentum = momentum, Dampening = Dampening, Nesterov = Nesterov || Name == "nesterov",
+                }, schedule);
+            case "adagrad":
+                return new AdaGrad(backend, parameters, gradients, new AdaGradOptions
+                {
+                    Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
+                    Epsilon = Epsilon ?? 1e-10, InitialAccumulator = InitialAccumulator,
+                }, schedule);
+            case "rmsprop":
+                return new RmsProp(backend, parameters, gradients, new RmsPropOptions
+                {
+                    Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
+                    Alpha = Alpha, Epsilon = Epsilon ?? 1e-8, Momentum = Momentum ?? 0, Centered = Centered,
+                }, schedule);
+            case "adam" or "adamw":
+                var options = new AdamOptions
+                {
+                    Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
+                    Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon ?? 1e-8, AmsGrad = AmsGrad,
+                };
+                return Name == "adam"
+                    ? new Adam(backend, parameters, gradients, options, schedule)
+                    : new AdamW(backend, parameters, gradients, options, schedule);
+            default:
+                throw new ArgumentException($"unknown optimizer '{Name}' (expected one of: {string.Join(", ", Names)})");
+        }
+    }
+}

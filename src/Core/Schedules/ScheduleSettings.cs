@@ -1,0 +1,36 @@
+namespace Distributed.Core.Schedules;
+
+/// <summary>A schedule chosen by name, with its parameters; counted in optimizer steps.</summary>
+public sealed record ScheduleSettings
+{
+    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "exponential", "cosine"];
+
+    public string Name { get; init; } = "constant";
+
+    public int StepSize { get; init; } = 1000;
+
+    public double Gamma { get; init; } = 0.1;
+
+    public double MinLr { get; init; }
+
+    public int WarmupSteps { get; init; }
+
+    /// <summary>Builds the schedule for a run of <paramref name="totalSteps"/> optimizer steps.</summary>
+    public LearningRateSchedule Create(long totalSteps)
+    {
+        if (WarmupSteps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"warm-up steps must be ≥ 0, got {WarmupSteps}");
+        }
+
+        LearningRateSchedule inner = Name switch
+        {
+            "constant" => new ConstantSchedule(),
+            "step" => new StepSchedule(StepSize, Gamma),
+            "exponential" => new ExponentialSchedule(Gamma),
+            "cosine" => new CosineSchedule(Math.Max(1, totalSteps - WarmupSteps), MinLr),
+            _ => throw new ArgumentException($"unknown learning-rate schedule '{Name}' (expected one of: {string.Join(", ", Names)})"),
+        };
+        return WarmupSteps > 0 ? new WarmupSchedule(WarmupSteps, inner) : inner;
+    }
+}

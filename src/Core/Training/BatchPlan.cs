@@ -1,0 +1,54 @@
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Training;
+
+/// <summary>
+/// Which samples form each mini-batch: a seeded permutation per epoch (epoch e's order depends only on the seed
+/// and e), cut into batches; the last batch of an epoch may be short. Reuses one index array across epochs.
+/// </summary>
+public sealed class BatchPlan
+{
+    private readonly int[] _order;
+    private readonly ulong _seed;
+    private readonly bool _shuffle;
+
+    public BatchPlan(int sampleCount, int batchSize, ulong seed, bool shuffle = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        _order = new int[sampleCount];
+        _seed = seed;
+        _shuffle = shuffle;
+        BatchSize = batchSize;
+        BatchesPerEpoch = (sampleCount + batchSize - 1) / batchSize;
+        BeginEpoch(0);
+    }
+
+    public int BatchSize { get; }
+
+    public int BatchesPerEpoch { get; }
+
+    public int SampleCount => _order.Length;
+
+    public void BeginEpoch(int epoch)
+    {
+        if (_shuffle)
+        {
+            Rng.Derive(_seed, 1000UL + (ulong)epoch).Permutation(_order);
+            return;
+        }
+
+        for (var i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+    }
+
+    /// <summary>The sample indices of batch <paramref name="index"/> in the current epoch.</summary>
+    public ReadOnlySpan<int> Batch(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)BatchesPerEpoch, nameof(index));
+        var start = index * BatchSize;
+        return _order.AsSpan(start, Math.Min(BatchSize, _order.Length - start));
+    }
+}

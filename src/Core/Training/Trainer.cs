@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Distributed.Core.Data;
+using Distributed.Core.Layers;
+using Distributed.Core.Models;
+using Distributed.Core.Optimizers;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Training;
+
+public sealed record TrainOptions(int Epochs, int BatchSize, ulong Seed, int EvalBatchSize = 1000)
+{
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, "epochs");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, "batch size");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EvalBatchSize, "evaluation batch size");
+    }
+}
+
+/// <summary>
+/// The single-process training loop: gather a batch, forward, loss, backward, optimizer step. The whole step
+/// is <see cref="TrainStep"/>; everything else is bookkeeping.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Model _model;
+    private readonly Optimizer _optimizer;
+    private readonly TrainOptions _options;
+    private readonly BatchBuffer _inputs;
+    private readonly BatchBuffer _targets;
+
+    public Trainer(Model model, Optimizer optimizer, TrainOptions options, int targetLength)
+    {
+        options.Validate();
+        _model = model;
+        _optimizer = optimizer;
+        _options = options;
+        _inputs = new BatchBuffer(model.InputShape);
+        _targets = new BatchBuffer(targetLength);
+    }
+
+    public event Action<StepMetrics>? StepCompleted;
+
+    public event Action<EpochMetrics>? EpochCompleted;
+
+    public TrainingResult Fit(Dataset train, Dataset? test, CancellationToken cancel = default)
+    {
+        var plan = new BatchPlan(train.Count, _options.BatchSize, _options.Seed);
+        var epochs = new List<EpochMetrics>();
+        var trainClock = new Stopwatch();
+        long samples = 0;
+        for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            plan.BeginEpoch(epoch);
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long correct = 0;
+            for (var b = 0; b < plan.BatchesPerEpoch; b++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var stepClock = Stopwatch.StartNew();
+                trainClock.Start();
+                var indices = plan.Batch(b);
+                var (loss, right) = TrainStep(train, indices);
+                trainClock.Stop();
+                lossSum += loss * indices.Length;
+                correct += right;
+                samples += indices.Length;
+                StepCompleted?.Invoke(new StepMetrics(epoch, _optimizer.StepCount, loss, _optimizer.LastLr, indices.Length, stepClock.Elapsed.TotalSeconds));
+            }
+
+            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            var eval = test is null ? (Evaluation?)null : Evaluate(test);
+            var metrics = new EpochMetrics(
+                epoch,
+                lossSum / train.Count,
+                _model.IsClassifier ? (double)correct / train.Count : null,
+                eval?.Loss,
+                eval?.Accuracy,
+                train.Count / trainSeconds,
+                trainSeconds);
+            epochs.Add(metrics);
+            EpochCompleted?.Invoke(metrics);
+        }
+
+        var last = epochs[^1];
+        return new TrainingResult(epochs, last.TrainLoss, last.TestAccuracy, samples / trainClock.Elapsed.TotalSeconds, trainClock.Elapsed.TotalSeconds, _optimizer.StepCount);
+    }
+
+    /// <summary>One optimizer step on the given samples; returns the batch's mean loss and correct predictions.</summary>
+    public (double Loss, int Correct) TrainStep(Dataset data, ReadOnlySpan<int> indices)
+    {
+        var x = _inputs.For(indices.Length);
+        var t = _targets.For(indices.Length);
+        data.Gather(indices, x, t);
+
+        _optimizer.ZeroGrad();
+        var y = _model.Forward(x, training: true);
+        var loss = _model.Loss.Compute(y, t, indices.Length);
+        _model.Backward();
+        _optimizer.Step();
+
+        if (!double.IsFinite(loss))
+        {
+            throw new TrainingDivergedException($"loss became {loss} at step {_optimizer.StepCount}; lower the learning rate or enable --clip-norm");
+        }
+
+        return (loss, _model.IsClassifier ? _model.Backend.CountCorrect(y, t) : 0);
+    }
+
+    /// <summary>Mean loss and accuracy in evaluation mode (dropout off), in fixed-size batches.</summary>
+    public Evaluation Evaluate(Dataset data)
+    {
+        var plan = new BatchPlan(data.Count, _options.EvalBatchSize, 0, shuffle: false);
+        double lossSum = 0;
+        long correct = 0;
+        for (var b = 0; b < plan.BatchesPerEpoch; b++)
+        {
+            var indices = plan.Batch(b);
+            var x = _inputs.For(indices.Length);
+            var t = _targets.For(indices.Length);
+            data.Gather(indices, x, t);
+            var y = _model.Forward(x, training: false);
+            lossSum += _model.Loss.Compute(y, t, indices.Length) * indices.Length;
+            if (_model.IsClassifier)
+            {
+                correct += _model.Backend.CountCorrect(y, t);
+            }
+        }
+
+        return new Evaluation(lossSum / data.Count, _model.IsClassifier ? (double)correct / data.Count : null, data.Count);
+    }
+}
+
+/// <summary>Training produced a non-finite loss.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

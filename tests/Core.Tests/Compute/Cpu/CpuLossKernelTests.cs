@@ -1,0 +1,9 @@
+using Distributed.Core.Compute;
+using Distributed.Core.Compute.Cpu;
+
+namespace Distributed.Core.Tests.Compute.Cpu;
+
+public sealed class CpuLossKernelTests : LossKernelTests
+{
+    protected override IComputeBackend CreateBackend() => new CpuBackend(1);
+}

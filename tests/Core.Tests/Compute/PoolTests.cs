@@ -1,0 +1,82 @@
+using Distributed.Core.Compute;
+using Distributed.Core.Tensors;
+
+namespace Distributed.Core.Tests.Compute;
+
+/// <summary>MaxPoolForward/Backward against the naive window scan, written once for any backend.</summary>
+public abstract class PoolTests
+{
+    /// <summary>planes (batch·channels), height, width, kernel, stride.</summary>
+    public static TheoryData<int, int, int, int, int> Geometries => new()
+    {
+        { 4, 6, 8, 2, 2 },
+        { 3, 5, 7, 2, 2 },
+        { 2, 7, 9, 3, 2 },
+        { 2, 5, 6, 2, 1 },
+        { 6, 3, 5, 3, 3 },
+        { 1, 1, 1, 1, 1 },
+    };
+
+    protected abstract IComputeBackend CreateBackend();
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void MatchesNaiveOnDistinctValues(int planes, int height, int width, int kernel, int stride) =>
+        AssertMatchesReference(planes, height, width, kernel, stride, GradientCheck.Normal(new Rng(1), 1f, planes * height * width));
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void MatchesNaiveWithTiesRoutingToTheFirstMaximum(int planes, int height, int width, int kernel, int stride)
+    {
+        // Values from {0, 1, 2}: most windows hold several equal maxima.
+        var rng = new Rng(2);
+        var x = new Tensor(planes * height * width);
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.NextInt(3);
+        }
+
+        AssertMatchesReference(planes, height, width, kernel, stride, x);
+    }
+
+    [Fact]
+    public void TiedWindowSendsItsWholeGradientToTheFirstElement()
+    {
+        var g = new ConvGeometry(1, 2, 2, 2, 2, 2, 0);
+        var dx = new Tensor(4);
+
+        CreateBackend().MaxPoolBackward(Tensor.FromArray([5, 5, 5, 5], 4), Tensor.FromArray([1], 1), dx, g);
+
+        Assert.Equal([1, 0, 0, 0], dx.ToArray());
+    }
+
+    [Fact]
+    public void PaddingIsRejected()
+    {
+        var g = new ConvGeometry(1, 4, 4, 2, 2, 2, 1);
+
+        Assert.Throws<ArgumentException>(() => CreateBackend().MaxPoolForward(new Tensor(16), new Tensor(9), g));
+    }
+
+    private void AssertMatchesReference(int planes, int height, int width, int kernel, int stride, Tensor x)
+    {
+        // Channels 1 with planes samples: the kernel treats every (sample, channel) plane alike.
+        var g = new ConvGeometry(1, height, width, kernel, kernel, stride, 0);
+        var backend = CreateBackend();
+        var y = new Tensor(planes * g.OutputPlane);
+        var dy = GradientCheck.Normal(new Rng(3), 1f, planes * g.OutputPlane);
+        var dx = new Tensor(x.Length);
+        dx.Span.Fill(float.NaN);
+
+        backend.MaxPoolForward(x, y, g);
+        backend.MaxPoolBackward(x, dy, dx, g);
+
+        Assert.Equal(ReferenceKernels.MaxPoolForward(x.ToArray(), g), y.ToArray());
+        var expected = ReferenceKernels.MaxPoolBackward(x.ToArray(), dy.ToArray(), g);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            // Overlapping windows add up to ⌈k/s⌉² float terms: 1e-6 covers their rounding.
+            Assert.True(Math.Abs(dx[i] - expected[i]) <= 1e-6, $"dx[{i}] = {dx[i]}, expected {expected[i]}");
+        }
+    }
+}
