@@ -35,7 +35,7 @@ internal static class TrainCommand
             output.WriteLine($"  {line}");
         }
 
-        output.WriteLine($"optimizer: {job.Optimizer.Name} {job.OptimizerSettings.Describe()}, schedule {job.Schedule}, batch {job.Options.BatchSize}, {job.Options.Epochs} epochs, seed {job.Options.Seed}");
+        output.WriteLine($"optimizer: {job.Optimizer.Name} {job.OptimizerSettings.Describe()}, schedule {job.ScheduleSettings.Describe()}, batch {job.Options.BatchSize}, {job.Options.Epochs} epochs, seed {job.Options.Seed}");
 
         using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat);
         var trainer = new Trainer(job.Model, job.Optimizer, job.Options, job.Data.Train.TargetLength);
@@ -109,7 +109,7 @@ internal static class TrainCommand
             var totalSteps = (long)options.Epochs * ((data.Train.Count + options.BatchSize - 1) / options.BatchSize);
             var schedule = scheduleSettings.Create(totalSteps);
             var optimizer = optimizerSettings.Create(backend, model.Parameters.Values, model.Parameters.Gradients, schedule);
-            return new TrainJob(model, optimizer, optimizerSettings, schedule, options, data, r.GetValue(o.Out), format, r.GetValue(o.Json));
+            return new TrainJob(model, optimizer, optimizerSettings, scheduleSettings, options, data, r.GetValue(o.Out), format, r.GetValue(o.Json));
         }
         catch (ArgumentException ex)
         {

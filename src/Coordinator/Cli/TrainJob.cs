@@ -11,7 +11,7 @@ internal sealed record TrainJob(
     Model Model,
     Optimizer Optimizer,
     OptimizerSettings OptimizerSettings,
-    LearningRateSchedule Schedule,
+    ScheduleSettings ScheduleSettings,
     TrainOptions Options,
     DataSplit Data,
     string? OutDir,

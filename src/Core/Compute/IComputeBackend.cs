@@ -7,6 +7,7 @@ namespace Distributed.Core.Compute;
 /// a backend decides how (managed loops, SIMD, a GPU). Operations are coarse where a backend benefits from
 /// owning the whole algorithm (convolution, pooling, the loss, each optimizer's fused update).
 /// All matrices are row-major; "NCHW" tensors are batches of channel planes.
+/// An instance serves one thread at a time (it may keep scratch buffers); give each worker its own.
 /// </summary>
 public interface IComputeBackend
 {
@@ -52,7 +53,10 @@ public interface IComputeBackend
     /// </summary>
     void Conv2dForward(Tensor x, Tensor weight, Tensor bias, Tensor y, ConvGeometry g, Tensor workspace);
 
-    /// <summary>Accumulates weight and bias gradients; writes dx unless it is null (the first layer needs none).</summary>
+    /// <summary>
+    /// Accumulates weight and bias gradients; writes dx unless it is null (the first layer needs none).
+    /// Call once per forward: the workspace the forward left may be reused as scratch here.
+    /// </summary>
     void Conv2dBackward(Tensor x, Tensor weight, Tensor dy, Tensor weightGrad, Tensor biasGrad, Tensor? dx, ConvGeometry g, Tensor workspace);
 
     int ConvWorkspaceLength(ConvGeometry g, int outChannels, int batch);

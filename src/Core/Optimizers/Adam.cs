@@ -55,8 +55,9 @@ public class Adam : Optimizer
             (float)_options.Beta1,
             (float)_options.Beta2,
             (float)_options.Epsilon,
-            (float)(1 - Math.Pow(_options.Beta1, t)),
-            (float)(1 - Math.Pow(_options.Beta2, t)),
+            // From the float β the kernel uses, so a constant gradient's correction cancels exactly.
+            (float)(1 - Math.Pow((float)_options.Beta1, t)),
+            (float)(1 - Math.Pow((float)_options.Beta2, t)),
             _options.AmsGrad,
             (float)DecoupledDecay(lr)));
     }

@@ -50,7 +50,7 @@ public sealed record CosineSchedule : LearningRateSchedule
     public CosineSchedule(long totalSteps, double minLr = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalSteps);
-        if (!(minLr >= 0))
+        if (!(minLr >= 0) || double.IsInfinity(minLr))
         {
             throw new ArgumentOutOfRangeException(nameof(minLr), minLr, "minimum learning rate must be ≥ 0");
         }

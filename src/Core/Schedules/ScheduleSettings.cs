@@ -15,6 +15,18 @@ public sealed record ScheduleSettings
 
     public int WarmupSteps { get; init; }
 
+    public string Describe()
+    {
+        var core = Name switch
+        {
+            "step" => $"step (every {StepSize} steps ×{Gamma})",
+            "exponential" => $"exponential (×{Gamma} per step)",
+            "cosine" => $"cosine (to {MinLr})",
+            _ => Name,
+        };
+        return WarmupSteps > 0 ? $"{core} after {WarmupSteps} warm-up steps" : core;
+    }
+
     /// <summary>Builds the schedule for a run of <paramref name="totalSteps"/> optimizer steps.</summary>
     public LearningRateSchedule Create(long totalSteps)
     {

@@ -9,7 +9,6 @@ public sealed class AdamTests
     // m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
 
     [Fact]
-    [Trait("KnownBug", "adam-bias-correction-precision")] // fails at step 2 by ~1.3e-6: see ConstantGradient_EveryStepIsExactlyLr
     public void Adam_FollowsPublishedFormula()
     {
         // Step 1 by hand: the bias-corrected m/√v is g/|g|, so p ← p − 0.1·sign(g) (up to ε).
@@ -23,7 +22,6 @@ public sealed class AdamTests
     }
 
     [Fact]
-    [Trait("KnownBug", "adam-bias-correction-precision")] // fails at step 2 by ~1.3e-6: see ConstantGradient_EveryStepIsExactlyLr
     public void AmsGrad_FollowsPublishedFormula()
     {
         // v̂ ← max(v̂, v) replaces v in the denominator. Only p[2] differs from plain Adam: its v falls at step 2.
@@ -37,7 +35,6 @@ public sealed class AdamTests
     }
 
     [Fact]
-    [Trait("KnownBug", "adam-bias-correction-precision")] // fails at step 2 by ~1.3e-6: see ConstantGradient_EveryStepIsExactlyLr
     public void CoupledWeightDecay_FollowsPublishedFormula()
     {
         // g ← g + λ·p before the moments, λ = 0.1. Step 1 is still lr·sign(g): Adam normalizes the sum.
@@ -87,14 +84,10 @@ public sealed class AdamTests
 
     /// <summary>
     /// For a constant gradient m̂ = g and v̂ = g² at every step, so Adam moves by exactly lr·sign(g) (up to ε).
-    /// KNOWN BUG (reported to the lead, not fixed here): Adam.Update computes the bias corrections 1 − βᵗ from the
-    /// double β, while CpuBackend.AdamUpdate updates the moments with (1f − (float)β). For β2 = 0.999 the kernel's
-    /// (1 − β2) is 0.000999987 (−1.3e-5 relative), so v̂ is too small and every early step is ~6.4e-6 too large;
-    /// for β2 = 0.9999 the error is 8.3e-5. Computing the corrections from the float β (1 − Math.Pow((float)β, t))
-    /// or passing (float)(1 − β) to the kernel, as PyTorch does, makes this and the trajectories above pass.
+    /// This pins the precision of the bias correction: it must be computed from the same float β the moments use,
+    /// otherwise for β2 = 0.999 every early step is ~6.4e-6 too large (and 8.3e-5 for β2 = 0.9999).
     /// </summary>
     [Theory]
-    [Trait("KnownBug", "adam-bias-correction-precision")]
     [InlineData(0.9)]
     [InlineData(0.99)]
     [InlineData(0.999)]

@@ -6,7 +6,6 @@ namespace Distributed.Core.Tests.Optimizers;
 public sealed class AdamWTests
 {
     [Fact]
-    [Trait("KnownBug", "adam-bias-correction-precision")] // fails at step 2 by ~1.3e-6: see AdamTests.ConstantGradient_EveryStepIsExactlyLr
     public void AdamW_FollowsPublishedFormula()
     {
         // p ← p·(1 − lr·λ), then the Adam step on the raw gradient; lr = 0.1, λ = 0.1, β = (0.9, 0.999), ε = 1e-8.
@@ -21,7 +20,6 @@ public sealed class AdamWTests
     }
 
     [Fact]
-    [Trait("KnownBug", "adam-bias-correction-precision")] // fails at step 2 by ~1.3e-6: see AdamTests.ConstantGradient_EveryStepIsExactlyLr
     public void AdamWWithAmsGrad_FollowsPublishedFormula()
     {
         FixedProblem.AssertTrajectory(
