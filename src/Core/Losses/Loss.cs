@@ -24,11 +24,10 @@ public abstract class Loss(IComputeBackend backend)
     public double Compute(Tensor predictions, Tensor targets, int meanOver)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(meanOver);
-        var sampleShape = predictions.Shape[1..].ToArray();
-        if (_gradient is null || !_shape.SequenceEqual(sampleShape))
+        if (_gradient is null || !predictions.Shape[1..].SequenceEqual(_shape))
         {
-            _shape = sampleShape;
-            _gradient = new BatchBuffer(sampleShape);
+            _shape = predictions.Shape[1..].ToArray();
+            _gradient = new BatchBuffer(_shape);
         }
 
         Gradient = _gradient.For(predictions.Dim(0));

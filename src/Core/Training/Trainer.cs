@@ -58,7 +58,7 @@ public sealed class Trainer
             for (var b = 0; b < plan.BatchesPerEpoch; b++)
             {
                 cancel.ThrowIfCancellationRequested();
-                var stepClock = Stopwatch.StartNew();
+                var stepStart = Stopwatch.GetTimestamp();
                 trainClock.Start();
                 var indices = plan.Batch(b);
                 var (loss, right) = TrainStep(train, indices);
@@ -66,7 +66,7 @@ public sealed class Trainer
                 lossSum += loss * indices.Length;
                 correct += right;
                 samples += indices.Length;
-                StepCompleted?.Invoke(new StepMetrics(epoch, _optimizer.StepCount, loss, _optimizer.LastLr, indices.Length, stepClock.Elapsed.TotalSeconds));
+                StepCompleted?.Invoke(new StepMetrics(epoch, _optimizer.StepCount, loss, _optimizer.LastLr, indices.Length, Stopwatch.GetElapsedTime(stepStart).TotalSeconds));
             }
 
             var trainSeconds = epochClock.Elapsed.TotalSeconds;

@@ -1,4 +1,5 @@
 using Distributed.Core.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Distributed.Core.Compute.Cpu;
 
@@ -22,8 +23,12 @@ public sealed partial class CpuBackend
         var col = workspace.View(0, k, np);
         var yT = workspace.View(k * np, cout, np);
 
-        Im2Col(x.Span, col.Span, g, n);
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        Im2Col(x, col, g, n);
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         Gemm(false, false, cout, np, k, 1f, weight, col, 0f, yT);
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+
 
         // yT is [Cout][N][P]; y is [N][Cout][P]. Add the bias while reordering.
         var p = g.OutputPlane;
@@ -37,7 +42,7 @@ public sealed partial class CpuBackend
                 var s = nc / cout;
                 var co = nc % cout;
                 var src = yts.Span.Slice((co * np) + (s * p), p);
-                System.Numerics.Tensors.TensorPrimitives.Add(src, b.Span[co], ys.Span.Slice(nc * p, p));
+                TensorPrimitives.Add(src, b.Span[co], ys.Span.Slice(nc * p, p));
             }
         });
     }
@@ -65,7 +70,7 @@ public sealed partial class CpuBackend
         var bg = biasGrad.Span;
         for (var co = 0; co < cout; co++)
         {
-            bg[co] += System.Numerics.Tensors.TensorPrimitives.Sum(dyts.Slice(co * np, np));
+            bg[co] += TensorPrimitives.Sum(dyts.Slice(co * np, np));
         }
 
         if (dx is null)
@@ -75,7 +80,7 @@ public sealed partial class CpuBackend
 
         RequireLength(dx, x.Length, "conv input gradient");
         Gemm(true, false, k, np, cout, 1f, weight, dyT, 0f, col);
-        Col2Im(col.Span, dx.Span, g, n);
+        Col2Im(col, dx, g, n);
     }
 
     private static (int N, int Cout, int K, int NP) ConvDims(Tensor x, Tensor weight, ConvGeometry g)
@@ -97,90 +102,124 @@ public sealed partial class CpuBackend
         return (n, weight.Length / k, k, n * g.OutputPlane);
     }
 
-    /// <summary>col[(c,kh,kw), s·P + (oh,ow)] = x[s, c, oh·stride − pad + kh, ow·stride − pad + kw], 0 outside.</summary>
-    private static void Im2Col(ReadOnlySpan<float> x, Span<float> col, ConvGeometry g, int n)
+    /// <summary>
+    /// col[(c,kh,kw), s·P + (oh,ow)] = x[s, c, oh·stride − pad + kh, ow·stride − pad + kw], 0 outside.
+    /// Rows are independent, so they are filled in parallel; stride-1 lines are one block copy.
+    /// </summary>
+    private void Im2Col(Tensor x, Tensor col, ConvGeometry g, int n)
     {
-        var p = g.OutputPlane;
-        var np = n * p;
-        var oh = g.OutHeight;
-        var ow = g.OutWidth;
-        var plane = g.InputPlane;
-        for (var c = 0; c < g.Channels; c++)
+        var xs = x.Storage;
+        var xOffset = x.Offset;
+        var cols = col.Storage;
+        var colOffset = col.Offset;
+        var np = n * g.OutputPlane;
+        var kernelArea = g.KernelH * g.KernelW;
+        ParallelRanges(g.PatchSize, np, (first, last) =>
         {
-            for (var kh = 0; kh < g.KernelH; kh++)
+            for (var r = first; r < last; r++)
             {
-                for (var kw = 0; kw < g.KernelW; kw++)
+                var c = r / kernelArea;
+                var kh = r % kernelArea / g.KernelW;
+                var kw = r % g.KernelW;
+                var row = cols.AsSpan(colOffset + (r * np), np);
+                var (from, to) = ValidColumns(g, kw);
+                for (var s = 0; s < n; s++)
                 {
-                    var row = col.Slice((((c * g.KernelH) + kh) * g.KernelW + kw) * np, np);
-                    for (var s = 0; s < n; s++)
+                    var src = xs.AsSpan(xOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane);
+                    for (var y = 0; y < g.OutHeight; y++)
                     {
-                        var src = x.Slice(((s * g.Channels) + c) * plane, plane);
-                        var dst = row.Slice(s * p, p);
-                        for (var y = 0; y < oh; y++)
+                        var line = row.Slice((s * g.OutputPlane) + (y * g.OutWidth), g.OutWidth);
+                        var iy = (y * g.Stride) - g.Padding + kh;
+                        if ((uint)iy >= (uint)g.Height || from >= to)
                         {
-                            var iy = (y * g.Stride) - g.Padding + kh;
-                            var line = dst.Slice(y * ow, ow);
-                            if ((uint)iy >= (uint)g.Height)
-                            {
-                                line.Clear();
-                                continue;
-                            }
+                            line.Clear();
+                            continue;
+                        }
 
-                            var srcLine = src.Slice(iy * g.Width, g.Width);
-                            for (var xo = 0; xo < ow; xo++)
-                            {
-                                var ix = (xo * g.Stride) - g.Padding + kw;
-                                line[xo] = (uint)ix < (uint)g.Width ? srcLine[ix] : 0f;
-                            }
+                        line[..from].Clear();
+                        line[to..].Clear();
+                        var srcLine = src.Slice(iy * g.Width, g.Width);
+                        if (g.Stride == 1)
+                        {
+                            srcLine.Slice(from - g.Padding + kw, to - from).CopyTo(line[from..to]);
+                            continue;
+                        }
+
+                        for (var xo = from; xo < to; xo++)
+                        {
+                            line[xo] = srcLine[(xo * g.Stride) - g.Padding + kw];
                         }
                     }
                 }
             }
-        }
+        });
     }
 
-    /// <summary>The adjoint of im2col: dx is overwritten with the sum of every column entry that read it.</summary>
-    private static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, ConvGeometry g, int n)
+    /// <summary>
+    /// The adjoint of im2col: dx is overwritten with the sum of every column entry that read it. Channels own
+    /// disjoint planes of dx, so they run in parallel, and each element sums in a fixed order.
+    /// </summary>
+    private void Col2Im(Tensor col, Tensor dx, ConvGeometry g, int n)
     {
-        dx.Clear();
-        var p = g.OutputPlane;
-        var np = n * p;
-        var oh = g.OutHeight;
-        var ow = g.OutWidth;
-        var plane = g.InputPlane;
-        for (var c = 0; c < g.Channels; c++)
+        var cols = col.Storage;
+        var colOffset = col.Offset;
+        var dxs = dx.Storage;
+        var dxOffset = dx.Offset;
+        var np = n * g.OutputPlane;
+        ParallelRanges(g.Channels, (long)g.KernelH * g.KernelW * np, (first, last) =>
         {
-            for (var kh = 0; kh < g.KernelH; kh++)
+            for (var c = first; c < last; c++)
             {
-                for (var kw = 0; kw < g.KernelW; kw++)
+                for (var s = 0; s < n; s++)
                 {
-                    var row = col.Slice((((c * g.KernelH) + kh) * g.KernelW + kw) * np, np);
-                    for (var s = 0; s < n; s++)
-                    {
-                        var dst = dx.Slice(((s * g.Channels) + c) * plane, plane);
-                        var src = row.Slice(s * p, p);
-                        for (var y = 0; y < oh; y++)
-                        {
-                            var iy = (y * g.Stride) - g.Padding + kh;
-                            if ((uint)iy >= (uint)g.Height)
-                            {
-                                continue;
-                            }
+                    dxs.AsSpan(dxOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane).Clear();
+                }
 
-                            var dstLine = dst.Slice(iy * g.Width, g.Width);
-                            var line = src.Slice(y * ow, ow);
-                            for (var xo = 0; xo < ow; xo++)
+                for (var kh = 0; kh < g.KernelH; kh++)
+                {
+                    for (var kw = 0; kw < g.KernelW; kw++)
+                    {
+                        var row = cols.AsSpan(colOffset + ((((c * g.KernelH) + kh) * g.KernelW + kw) * np), np);
+                        var (from, to) = ValidColumns(g, kw);
+                        for (var s = 0; s < n; s++)
+                        {
+                            var dst = dxs.AsSpan(dxOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane);
+                            for (var y = 0; y < g.OutHeight; y++)
                             {
-                                var ix = (xo * g.Stride) - g.Padding + kw;
-                                if ((uint)ix < (uint)g.Width)
+                                var iy = (y * g.Stride) - g.Padding + kh;
+                                if ((uint)iy >= (uint)g.Height || from >= to)
                                 {
-                                    dstLine[ix] += line[xo];
+                                    continue;
+                                }
+
+                                var dstLine = dst.Slice(iy * g.Width, g.Width);
+                                var line = row.Slice((s * g.OutputPlane) + (y * g.OutWidth), g.OutWidth);
+                                if (g.Stride == 1)
+                                {
+                                    var target = dstLine.Slice(from - g.Padding + kw, to - from);
+                                    TensorPrimitives.Add(target, line[from..to], target);
+                                    continue;
+                                }
+
+                                for (var xo = from; xo < to; xo++)
+                                {
+                                    dstLine[(xo * g.Stride) - g.Padding + kw] += line[xo];
                                 }
                             }
                         }
                     }
                 }
             }
-        }
+        });
+    }
+
+    /// <summary>The output columns [from, to) whose input column xo·stride − pad + kw lies inside the image.</summary>
+    private static (int From, int To) ValidColumns(ConvGeometry g, int kw)
+    {
+        var shift = g.Padding - kw;
+        var from = shift <= 0 ? 0 : (shift + g.Stride - 1) / g.Stride;
+        var lastInside = g.Width - 1 + shift;
+        var to = lastInside < 0 ? 0 : Math.Min(g.OutWidth, (lastInside / g.Stride) + 1);
+        return (from, Math.Max(from, to));
     }
 }

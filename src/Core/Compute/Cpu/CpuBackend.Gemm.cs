@@ -43,68 +43,83 @@ public sealed partial class CpuBackend
         var cRows = c.Storage.AsMemory(c.Offset, m * n);
 
         const int rowsPerBlock = 4;
-        var blocks = (m + rowsPerBlock - 1) / rowsPerBlock;
-        ParallelRanges(blocks, (long)rowsPerBlock * n * k, (first, last) =>
+        var rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
+        if (transposeB)
         {
-            var rowStart = first * rowsPerBlock;
-            var rowEnd = Math.Min(m, last * rowsPerBlock);
-            if (transposeB)
-            {
-                GemmRowsDot(aRows.Span, bRows.Span, cRows.Span, rowStart, rowEnd, n, k, alpha);
-            }
-            else
-            {
-                GemmRows(aRows.Span, bRows.Span, cRows.Span, rowStart, rowEnd, n, k, alpha);
-            }
-        });
+            ParallelRanges(rowBlocks, (long)rowsPerBlock * n * k, (first, last) =>
+                GemmRowsDot(aRows.Span, bRows.Span, cRows.Span, first * rowsPerBlock, Math.Min(m, last * rowsPerBlock), n, k, alpha));
+            return;
+        }
+
+        // Split C by columns when it is wide (conv: n = batch × positions): each thread then streams its strip of
+        // B once for all rows instead of once per row block. Results do not depend on the split.
+        var strip = 2 * Vector<float>.Count;
+        var colBlocks = (n + strip - 1) / strip;
+        if (colBlocks >= rowBlocks)
+        {
+            ParallelRanges(colBlocks, (long)strip * m * k, (first, last) =>
+                GemmBlock(aRows.Span, bRows.Span, cRows.Span, 0, m, first * strip, Math.Min(n, last * strip), n, k, alpha));
+        }
+        else
+        {
+            ParallelRanges(rowBlocks, (long)rowsPerBlock * n * k, (first, last) =>
+                GemmBlock(aRows.Span, bRows.Span, cRows.Span, first * rowsPerBlock, Math.Min(m, last * rowsPerBlock), 0, n, n, k, alpha));
+        }
     }
 
     /// <summary>
     /// C[rows] += alpha · A[rows] · Bᵀ with B stored n×k: each C element is a dot product of two contiguous rows,
-    /// computed 4 rows × 2 columns at a time in vector lanes, lanes summed in a fixed order, then the k tail.
+    /// computed 4 rows × 2 columns at a time in vector lanes. k is walked in fixed chunks so the rows being
+    /// multiplied stay in cache when k is long (conv weight gradients: k = batch × positions); each chunk's lanes
+    /// are summed in a fixed order and added to C, so the result does not depend on the thread split.
     /// </summary>
     private static void GemmRowsDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int rowStart, int rowEnd, int n, int k, float alpha)
     {
-        var i = rowStart;
-        for (; i + 4 <= rowEnd; i += 4)
+        const int chunk = 512;
+        for (var p0 = 0; p0 < k; p0 += chunk)
         {
-            var j = 0;
-            for (; j + 2 <= n; j += 2)
+            var len = Math.Min(chunk, k - p0);
+            var i = rowStart;
+            for (; i + 4 <= rowEnd; i += 4)
             {
-                DotTile4x2(a, b, c, i, j, n, k, alpha);
-            }
-
-            for (; j < n; j++)
-            {
-                for (var r = i; r < i + 4; r++)
+                var j = 0;
+                for (; j + 2 <= n; j += 2)
                 {
-                    c[(r * n) + j] += alpha * RowDot(a.Slice(r * k, k), b.Slice(j * k, k));
+                    DotTile4x2(a, b, c, i, j, n, k, p0, len, alpha);
+                }
+
+                for (; j < n; j++)
+                {
+                    for (var r = i; r < i + 4; r++)
+                    {
+                        c[(r * n) + j] += alpha * RowDot(a.Slice((r * k) + p0, len), b.Slice((j * k) + p0, len));
+                    }
                 }
             }
-        }
 
-        for (; i < rowEnd; i++)
-        {
-            for (var j = 0; j < n; j++)
+            for (; i < rowEnd; i++)
             {
-                c[(i * n) + j] += alpha * RowDot(a.Slice(i * k, k), b.Slice(j * k, k));
+                for (var j = 0; j < n; j++)
+                {
+                    c[(i * n) + j] += alpha * RowDot(a.Slice((i * k) + p0, len), b.Slice((j * k) + p0, len));
+                }
             }
         }
     }
 
-    private static void DotTile4x2(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int i, int j, int n, int k, float alpha)
+    private static void DotTile4x2(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int i, int j, int n, int k, int p0, int len, float alpha)
     {
         var w = Vector<float>.Count;
         Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        ref var a0 = ref MemoryMarshal.GetReference(a.Slice(i * k));
+        ref var a0 = ref MemoryMarshal.GetReference(a.Slice((i * k) + p0));
         ref var a1 = ref Unsafe.Add(ref a0, k);
         ref var a2 = ref Unsafe.Add(ref a1, k);
         ref var a3 = ref Unsafe.Add(ref a2, k);
-        ref var b0 = ref MemoryMarshal.GetReference(b.Slice(j * k));
+        ref var b0 = ref MemoryMarshal.GetReference(b.Slice((j * k) + p0));
         ref var b1 = ref Unsafe.Add(ref b0, k);
         var p = 0;
-        for (; p + w <= k; p += w)
+        for (; p + w <= len; p += w)
         {
             var up = (nuint)p;
             var x0 = Vector.LoadUnsafe(ref b0, up);
@@ -126,10 +141,10 @@ public sealed partial class CpuBackend
         Span<Vector<float>> acc = [c00, c01, c10, c11, c20, c21, c30, c31];
         for (var r = 0; r < 4; r++)
         {
-            var aRow = a.Slice(((i + r) * k) + p, k - p);
+            var aRow = a.Slice(((i + r) * k) + p0 + p, len - p);
             for (var col = 0; col < 2; col++)
             {
-                var total = Vector.Sum(acc[(r * 2) + col]) + TailDot(aRow, b.Slice(((j + col) * k) + p, k - p));
+                var total = Vector.Sum(acc[(r * 2) + col]) + TailDot(aRow, b.Slice(((j + col) * k) + p0 + p, len - p));
                 c[((i + r) * n) + j + col] += alpha * total;
             }
         }
@@ -181,51 +196,52 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// C[rows] += alpha · A[rows] · B with a 4-row × 2-vector register tile: each B load feeds four FMAs,
-    /// and every C element sums over k in ascending order (deterministic for any thread split).
+    /// C[block] += alpha · A · B over rows [r0, r1) and columns [c0, c1), column strips outermost so one strip of B
+    /// (k × 2 vectors) stays in cache while every row block uses it. A 4-row × 2-vector register tile feeds four
+    /// FMAs per B load. Every C element sums over k in ascending order with the same FMA sequence wherever it
+    /// sits (tile, single row or scalar edge), so any split of the work gives bitwise-identical results.
     /// </summary>
-    private static void GemmRows(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int rowStart, int rowEnd, int n, int k, float alpha)
+    private static void GemmBlock(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int r0, int r1, int c0, int c1, int n, int k, float alpha)
     {
         var w = Vector<float>.Count;
-        var i = rowStart;
-        for (; i + 4 <= rowEnd; i += 4)
+        var j = c0;
+        for (; j + (2 * w) <= c1; j += 2 * w)
         {
-            var j = 0;
-            for (; j + (2 * w) <= n; j += 2 * w)
+            var i = r0;
+            for (; i + 4 <= r1; i += 4)
             {
                 Tile4x2(a, b, c, i, j, n, k, alpha);
             }
 
-            for (; j < n; j++)
+            for (; i < r1; i++)
             {
-                for (var r = i; r < i + 4; r++)
-                {
-                    c[(r * n) + j] += alpha * Dot(a.Slice(r * k, k), b, j, n);
-                }
+                Row1x2(a.Slice(i * k, k), b, c, i, j, n, alpha);
             }
         }
 
-        for (; i < rowEnd; i++)
+        for (; j < c1; j++)
         {
-            var aRow = a.Slice(i * k, k);
-            var cRow = c.Slice(i * n, n);
-            var j = 0;
-            for (; j + w <= n; j += w)
+            for (var i = r0; i < r1; i++)
             {
-                var acc = Vector<float>.Zero;
-                for (var p = 0; p < k; p++)
-                {
-                    acc = Vector.FusedMultiplyAdd(new Vector<float>(aRow[p]), new Vector<float>(b.Slice((p * n) + j, w)), acc);
-                }
-
-                (new Vector<float>(cRow.Slice(j, w)) + (acc * alpha)).CopyTo(cRow.Slice(j, w));
-            }
-
-            for (; j < n; j++)
-            {
-                cRow[j] += alpha * Dot(aRow, b, j, n);
+                c[(i * n) + j] += alpha * Dot(a.Slice(i * k, k), b, j, n);
             }
         }
+    }
+
+    private static void Row1x2(ReadOnlySpan<float> aRow, ReadOnlySpan<float> b, Span<float> c, int i, int j, int n, float alpha)
+    {
+        var w = Vector<float>.Count;
+        Vector<float> lo = default, hi = default;
+        ref var bj = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j);
+        for (var p = 0; p < aRow.Length; p++)
+        {
+            ref var bp = ref Unsafe.Add(ref bj, p * n);
+            var x = new Vector<float>(aRow[p]);
+            lo = Vector.FusedMultiplyAdd(x, Vector.LoadUnsafe(ref bp), lo);
+            hi = Vector.FusedMultiplyAdd(x, Vector.LoadUnsafe(ref bp, (nuint)w), hi);
+        }
+
+        Accumulate(c, (i * n) + j, w, alpha, lo, hi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
