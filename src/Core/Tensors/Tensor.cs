@@ -81,11 +81,7 @@ public sealed class Tensor
 
     public float[] ToArray() => Span.ToArray();
 
-    public bool SameShape(Tensor other) => Shape.SequenceEqual(other.Shape);
-
     public override string ToString() => $"Tensor[{string.Join('x', _shape)}]";
-
-    public static string Describe(ReadOnlySpan<int> shape) => string.Join('x', shape.ToArray());
 
     private static int Checked(int[] shape)
     {

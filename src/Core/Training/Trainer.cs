@@ -97,13 +97,14 @@ public sealed class Trainer
         _optimizer.ZeroGrad();
         var y = _model.Forward(x, training: true);
         var loss = _model.Loss.Compute(y, t, indices.Length);
-        _model.Backward();
-        _optimizer.Step();
-
         if (!double.IsFinite(loss))
         {
-            throw new TrainingDivergedException($"loss became {loss} at step {_optimizer.StepCount}; lower the learning rate or enable --clip-norm");
+            // Stop before the update so the parameters stay the last finite ones.
+            throw new TrainingDivergedException($"loss became {loss} at step {_optimizer.StepCount + 1}; lower the learning rate or enable --clip-norm");
         }
+
+        _model.Backward();
+        _optimizer.Step();
 
         return (loss, _model.IsClassifier ? _model.Backend.CountCorrect(y, t) : 0);
     }

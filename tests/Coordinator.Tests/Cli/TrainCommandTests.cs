@@ -53,6 +53,15 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void DivergingRunStopsWithExitOneAndSaysWhy()
+    {
+        var (code, _, err) = CliRunner.Run("train", "--model", "linreg", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "50", "--batch-size", "4");
+
+        Assert.Equal(1, code);
+        Assert.Contains("loss became", err);
+    }
+
+    [Fact]
     public void HelpListsTheHyperparameters()
     {
         var (code, stdout, _) = CliRunner.Run("train", "--help");
