@@ -38,12 +38,19 @@ public sealed class Sequential(params Layer[] layers) : Layer
         return x;
     }
 
-    public override Tensor? Backward(Tensor dy)
+    public override Tensor? Backward(Tensor dy) => Backward(dy, null);
+
+    /// <summary>
+    /// Backpropagates and calls <paramref name="layerDone"/> with each layer's index once its parameter gradients are
+    /// final, so a data-parallel step can start reducing the last layers' gradients while earlier layers still compute.
+    /// </summary>
+    public Tensor? Backward(Tensor dy, Action<int>? layerDone)
     {
         Tensor? grad = dy;
         for (var i = Layers.Count - 1; i >= 0 && grad is not null; i--)
         {
             grad = Layers[i].Backward(grad);
+            layerDone?.Invoke(i);
         }
 
         return grad;

@@ -40,8 +40,11 @@ public sealed class Model
 
     public Tensor Forward(Tensor x, bool training) => Network.Forward(x, training);
 
-    /// <summary>Backpropagates the loss gradient left by the last <see cref="Loss"/> computation, accumulating parameter gradients.</summary>
-    public void Backward() => Network.Backward(Loss.Gradient);
+    /// <summary>
+    /// Backpropagates the loss gradient left by the last <see cref="Loss"/> computation, accumulating parameter
+    /// gradients; <paramref name="layerDone"/> hears each top-level layer's index as its gradients become final.
+    /// </summary>
+    public void Backward(Action<int>? layerDone = null) => Network.Backward(Loss.Gradient, layerDone);
 
     public string Describe() => $"{Name}: {Parameters.Count:N0} parameters{Environment.NewLine}{Network.Describe()}";
 }

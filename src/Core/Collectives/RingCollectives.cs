@@ -1,0 +1,197 @@
+using System.Runtime.InteropServices;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Distributed.Core.Collectives;
+
+/// <summary>
+/// Ring reduce-scatter, all-gather and all-reduce on flat float32 buffers, over any <see cref="IRingTransport"/>.
+/// Each segment is cut into chunks that are forwarded as soon as they are reduced, so with N ranks and C chunks
+/// the ring is busy after the first hop instead of after a whole segment: the classic pipelined ring. A rank sends
+/// (N−1)/N of the buffer in a reduce-scatter and as much again in the all-gather.
+/// <para>
+/// Segment j is summed along the ring in one fixed order (starting at rank j+1, ending at rank j), and only rank j
+/// holds the final sum, which the all-gather copies to everyone: every rank ends with bitwise-identical values.
+/// </para>
+/// Not thread-safe: one collective at a time per rank, and all ranks must call the same collectives in the same order.
+/// </summary>
+public sealed class RingCollectives
+{
+    public const int DefaultChunkFloats = 64 * 1024;
+
+    private readonly IRingTransport _transport;
+    private long _sequence;
+
+    public RingCollectives(IRingTransport transport, int chunkFloats = DefaultChunkFloats, TimeSpan? peerTimeout = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFloats);
+        _transport = transport;
+        ChunkFloats = chunkFloats;
+        PeerTimeout = peerTimeout ?? TimeSpan.FromSeconds(30);
+    }
+
+    public int Rank => _transport.Rank;
+
+    public int WorldSize => _transport.WorldSize;
+
+    public int ChunkFloats { get; }
+
+    /// <summary>How long a rank waits for its left neighbour's next chunk before giving up.</summary>
+    public TimeSpan PeerTimeout { get; }
+
+    /// <summary>Bytes this rank has sent since it was created.</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>Every rank ends with the element-wise sum over ranks of the whole buffer.</summary>
+    public async Task AllReduceAsync(Memory<float> buffer, CollectiveTag tag, CancellationToken cancel)
+    {
+        if (WorldSize == 1)
+        {
+            return;
+        }
+
+        var segments = Segments.Even(buffer.Length, WorldSize);
+        await ReduceScatterAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
+        await AllGatherAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Sums one float over all ranks (a global norm, a loss): every rank gets the same value.</summary>
+    public async Task<float> AllReduceScalarAsync(float value, CollectiveTag tag, CancellationToken cancel)
+    {
+        var box = new float[] { value };
+        await AllReduceAsync(box, tag, cancel).ConfigureAwait(false);
+        return box[0];
+    }
+
+    /// <summary>Afterwards rank r's segment of <paramref name="buffer"/> holds the sum over ranks; other segments hold partial sums.</summary>
+    public async Task ReduceScatterAsync(Memory<float> buffer, Segments segments, CollectiveTag tag, CancellationToken cancel)
+    {
+        CheckSegments(buffer, segments);
+        if (WorldSize == 1)
+        {
+            return;
+        }
+
+        var sequence = _sequence++;
+        var n = WorldSize;
+
+        // Ring step k: send segment (r−k−1), receive segment (r−k−2) and add it in; after N−1 steps rank r owns segment r.
+        SendSegment(buffer.Span, segments, Mod(Rank - 1), sequence, tag, CollectivePhase.ReduceScatter, 0);
+        for (var k = 0; k < n - 1; k++)
+        {
+            var segment = Mod(Rank - k - 2);
+            var start = segments.Start(segment);
+            var length = segments.Length(segment);
+            for (var c = 0; c * ChunkFloats < length; c++)
+            {
+                var offset = start + (c * ChunkFloats);
+                var count = Math.Min(ChunkFloats, length - (c * ChunkFloats));
+                var expected = new ChunkHeader(sequence, tag.Step, tag.Bucket, CollectivePhase.ReduceScatter, k, c, count);
+                var received = await ReceiveExpectedAsync(expected, cancel).ConfigureAwait(false);
+                var target = buffer.Span.Slice(offset, count);
+                TensorPrimitives.Add(target, MemoryMarshal.Cast<byte, float>(received.Span), target);
+                if (k < n - 2)
+                {
+                    Send(expected with { RingStep = k + 1 }, target);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rank r contributes its segment of <paramref name="buffer"/>; afterwards every rank holds every segment.</summary>
+    public async Task AllGatherAsync(Memory<float> buffer, Segments segments, CollectiveTag tag, CancellationToken cancel)
+    {
+        CheckSegments(buffer, segments);
+        if (WorldSize == 1)
+        {
+            return;
+        }
+
+        var sequence = _sequence++;
+        var n = WorldSize;
+
+        // Ring step k: forward segment (r−k), receive segment (r−k−1).
+        SendSegment(buffer.Span, segments, Rank, sequence, tag, CollectivePhase.AllGather, 0);
+        for (var k = 0; k < n - 1; k++)
+        {
+            var segment = Mod(Rank - k - 1);
+            var start = segments.Start(segment);
+            var length = segments.Length(segment);
+            for (var c = 0; c * ChunkFloats < length; c++)
+            {
+                var offset = start + (c * ChunkFloats);
+                var count = Math.Min(ChunkFloats, length - (c * ChunkFloats));
+                var expected = new ChunkHeader(sequence, tag.Step, tag.Bucket, CollectivePhase.AllGather, k, c, count);
+                var received = await ReceiveExpectedAsync(expected, cancel).ConfigureAwait(false);
+                var target = buffer.Span.Slice(offset, count);
+                MemoryMarshal.Cast<byte, float>(received.Span).CopyTo(target);
+                if (k < n - 2)
+                {
+                    Send(expected with { RingStep = k + 1 }, target);
+                }
+            }
+        }
+    }
+
+    private void SendSegment(Span<float> buffer, Segments segments, int segment, long sequence, CollectiveTag tag, CollectivePhase phase, int ringStep)
+    {
+        var start = segments.Start(segment);
+        var length = segments.Length(segment);
+        for (var c = 0; c * ChunkFloats < length; c++)
+        {
+            var count = Math.Min(ChunkFloats, length - (c * ChunkFloats));
+            Send(new ChunkHeader(sequence, tag.Step, tag.Bucket, phase, ringStep, c, count), buffer.Slice(start + (c * ChunkFloats), count));
+        }
+    }
+
+    private void Send(in ChunkHeader header, ReadOnlySpan<float> data)
+    {
+        _transport.Send(header, data);
+        BytesSent += (long)data.Length * sizeof(float);
+    }
+
+    /// <summary>Waits for the next chunk and checks that it is exactly the expected one before anything touches the buffer.</summary>
+    private async ValueTask<ReadOnlyMemory<byte>> ReceiveExpectedAsync(ChunkHeader expected, CancellationToken cancel)
+    {
+        var left = Mod(Rank - 1);
+        InboundChunk chunk;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+        {
+            timeout.CancelAfter(PeerTimeout);
+            try
+            {
+                chunk = await _transport.ReceiveAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                throw new PeerTimeoutException($"rank {Rank} waited {PeerTimeout.TotalSeconds:0.#} s for rank {left} to send {expected}");
+            }
+        }
+
+        if (chunk.Header != expected)
+        {
+            throw new RingProtocolException($"rank {Rank} received {chunk.Header} from rank {left}, expected {expected}");
+        }
+
+        if (chunk.Payload.Length != expected.Length * sizeof(float))
+        {
+            throw new RingProtocolException($"rank {Rank} received {chunk.Payload.Length} bytes from rank {left} for {expected}, expected {expected.Length * sizeof(float)}");
+        }
+
+        return chunk.Payload;
+    }
+
+    private void CheckSegments(Memory<float> buffer, Segments segments)
+    {
+        if (segments.Count != WorldSize)
+        {
+            throw new ArgumentException($"{segments.Count} segments for {WorldSize} ranks");
+        }
+
+        if (segments.Start(0) < 0 || segments.Start(0) + segments.Total > buffer.Length)
+        {
+            throw new ArgumentException($"segments {segments} exceed a buffer of {buffer.Length}");
+        }
+    }
+
+    private int Mod(int value) => ((value % WorldSize) + WorldSize) % WorldSize;
+}

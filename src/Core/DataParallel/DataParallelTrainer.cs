@@ -1,0 +1,210 @@
+using Distributed.Core.Collectives;
+using Distributed.Core.Data;
+using Distributed.Core.Layers;
+using Distributed.Core.Models;
+using Distributed.Core.Optimizers;
+using Distributed.Core.Schedules;
+using Distributed.Core.Tensors;
+using Distributed.Core.Training;
+
+namespace Distributed.Core.DataParallel;
+
+/// <summary>What one rank contributed to a step: its share of the global mean loss and its correct predictions.</summary>
+public readonly record struct ShardStepResult(double Loss, int Correct, double ComputeSeconds, double CommunicationSeconds);
+
+/// <summary>
+/// One rank of synchronous data-parallel training. Each step the rank computes the gradient of its shard of the
+/// global batch, scaled by 1/(global batch size), so the sum over ranks is exactly the global batch's mean
+/// gradient whatever the split. Gradient buckets are reduced while backward is still running; then, by ZeRO
+/// stage, every rank updates everything (0) or only its slice of the flat parameters, whose updated values are
+/// all-gathered (1, 2).
+/// </summary>
+public sealed class DataParallelTrainer
+{
+    private readonly Model _model;
+    private readonly RingCollectives _ring;
+    private readonly DataParallelOptions _options;
+    private readonly GradientBuckets _buckets;
+    private readonly Optimizer? _optimizer;
+    private readonly BatchBuffer _inputs;
+    private readonly BatchBuffer _targets;
+    private readonly bool _clips;
+
+    public DataParallelTrainer(Model model, OptimizerSettings settings, LearningRateSchedule schedule, RingCollectives ring, DataParallelOptions options, int targetLength)
+    {
+        options.Validate();
+        _model = model;
+        _ring = ring;
+        _options = options;
+        _buckets = new GradientBuckets(model.Network, options.BucketFloats);
+        _inputs = new BatchBuffer(model.InputShape);
+        _targets = new BatchBuffer(targetLength);
+        _clips = settings.MaxGradNorm is not null;
+
+        var parameters = model.Parameters;
+        Partition = Segments.Even(parameters.Count, ring.WorldSize);
+        var slice = options.Zero == ZeroStage.None ? new ShardInfo(0, parameters.Count) : new ShardInfo(Partition.Start(ring.Rank), Partition.Length(ring.Rank));
+        Shard = slice;
+        if (slice.Length > 0)
+        {
+            _optimizer = settings.Create(model.Backend, parameters.Values.Slice(slice.Offset, slice.Length), parameters.Gradients.Slice(slice.Offset, slice.Length), schedule);
+            _optimizer.GlobalSumOfSquares = options.Zero switch
+            {
+                // Stage 1 holds the whole reduced gradient, identical on every rank, so its norm needs no communication.
+                ZeroStage.OptimizerState => _ => model.Backend.SumOfSquares(parameters.Gradients),
+                ZeroStage.Gradients => local => ReduceScalar(local),
+                _ => static local => local,
+            };
+        }
+
+        OptimizerStateBytes = (long)slice.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
+    }
+
+    /// <summary>The slice of the flat parameters this rank's optimizer updates (everything under stage 0).</summary>
+    public ShardInfo Shard { get; }
+
+    /// <summary>How the flat parameters are divided among ranks under stages 1 and 2.</summary>
+    public Segments Partition { get; }
+
+    /// <summary>Bytes of optimizer state this rank holds: ⌈P/N⌉ × state floats per parameter × 4 under stages 1 and 2.</summary>
+    public long OptimizerStateBytes { get; }
+
+    public IReadOnlyList<GradientBucket> Buckets => _buckets.Buckets;
+
+    public long Steps { get; private set; }
+
+    private long CurrentStep { get; set; }
+
+    private CancellationToken CurrentCancel { get; set; }
+
+    /// <summary>
+    /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none);
+    /// <paramref name="globalBatch"/> is the number of samples over all ranks.
+    /// </summary>
+    public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, long step, CancellationToken cancel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
+        CurrentStep = step;
+        CurrentCancel = cancel;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var gradients = _model.Parameters.Gradients;
+        _model.Backend.Fill(gradients, 0f);
+
+        double loss = 0;
+        var correct = 0;
+        var pending = Task.CompletedTask;
+        var launched = 0;
+        void Launch(int bucket)
+        {
+            pending = ReduceBucketAfter(pending, _buckets.Buckets[bucket], step, cancel);
+            launched++;
+        }
+
+        if (indices.Length > 0)
+        {
+            var x = _inputs.For(indices.Length);
+            var t = _targets.For(indices.Length);
+            data.Gather(indices.Span, x, t);
+            var y = _model.Forward(x, training: true);
+            loss = _model.Loss.Compute(y, t, globalBatch);
+            if (!double.IsFinite(loss))
+            {
+                throw new TrainingDivergedException($"loss became {loss} at step {step} on rank {_ring.Rank}; lower the learning rate or enable --clip-norm");
+            }
+
+            correct = _model.IsClassifier ? _model.Backend.CountCorrect(y, t) : 0;
+            _model.Backward(layer =>
+            {
+                if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
+                {
+                    Launch(b);
+                }
+            });
+        }
+
+        // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
+        while (launched < _buckets.Buckets.Count)
+        {
+            Launch(launched);
+        }
+
+        var computeDone = System.Diagnostics.Stopwatch.GetTimestamp();
+        await pending.ConfigureAwait(false);
+
+        _optimizer?.Step();
+        if (_optimizer is null && _clips && _options.Zero == ZeroStage.Gradients)
+        {
+            // An empty slice still takes part in the global-norm all-reduce the other ranks are in.
+            ReduceScalar(0);
+        }
+
+        if (_options.Zero != ZeroStage.None)
+        {
+            await _ring.AllGatherAsync(_model.Parameters.Values.Storage.AsMemory(_model.Parameters.Values.Offset, _model.Parameters.Count), Partition, new CollectiveTag(step, -1), cancel).ConfigureAwait(false);
+        }
+
+        Steps++;
+        var end = System.Diagnostics.Stopwatch.GetTimestamp();
+        var compute = (computeDone - started) / (double)System.Diagnostics.Stopwatch.Frequency;
+        return new ShardStepResult(loss, correct, compute, ((end - computeDone) / (double)System.Diagnostics.Stopwatch.Frequency));
+    }
+
+    /// <summary>Loss summed over samples and correct predictions on [start, start + count) of <paramref name="data"/>, dropout off.</summary>
+    public (double LossSum, long Correct) EvaluateRange(Dataset data, int start, int count, int batchSize = 256)
+    {
+        double lossSum = 0;
+        long correct = 0;
+        var indices = new int[Math.Min(batchSize, Math.Max(1, count))];
+        for (var done = 0; done < count; done += indices.Length)
+        {
+            var n = Math.Min(indices.Length, count - done);
+            for (var i = 0; i < n; i++)
+            {
+                indices[i] = start + done + i;
+            }
+
+            var x = _inputs.For(n);
+            var t = _targets.For(n);
+            data.Gather(indices.AsSpan(0, n), x, t);
+            var y = _model.Forward(x, training: false);
+            lossSum += _model.Loss.Compute(y, t, n) * n;
+            if (_model.IsClassifier)
+            {
+                correct += _model.Backend.CountCorrect(y, t);
+            }
+        }
+
+        return (lossSum, correct);
+    }
+
+    private async Task ReduceBucketAfter(Task previous, GradientBucket bucket, long step, CancellationToken cancel)
+    {
+        await previous.ConfigureAwait(false);
+
+        // Leave the backward thread to go on with earlier layers while this bucket travels.
+        await Task.Yield();
+        var gradients = _model.Parameters.Gradients;
+        var memory = gradients.Storage.AsMemory(gradients.Offset, gradients.Length);
+        var tag = new CollectiveTag(step, bucket.Index);
+        if (_options.Zero == ZeroStage.Gradients)
+        {
+            await _ring.ReduceScatterAsync(memory, Segments.Clip(Partition, bucket.Start, bucket.Length), tag, cancel).ConfigureAwait(false);
+        }
+        else
+        {
+            await _ring.AllReduceAsync(memory.Slice(bucket.Start, bucket.Length), tag, cancel).ConfigureAwait(false);
+        }
+    }
+
+    private double ReduceScalar(double local) =>
+        _ring.AllReduceScalarAsync((float)local, new CollectiveTag(CurrentStep, -2), CurrentCancel).GetAwaiter().GetResult();
+
+    private static int StateFloatsPerParameter(OptimizerSettings settings, Model model)
+    {
+        var probe = new Tensor(1);
+        return settings.Create(model.Backend, probe, new Tensor(1), null).StateFloatsPerParameter;
+    }
+}
+
+/// <summary>A contiguous slice of the flat parameters.</summary>
+public readonly record struct ShardInfo(int Offset, int Length);

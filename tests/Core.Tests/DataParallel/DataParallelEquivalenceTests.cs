@@ -1,0 +1,182 @@
+using Distributed.Core.Collectives;
+using Distributed.Core.Compute.Cpu;
+using Distributed.Core.Data;
+using Distributed.Core.DataParallel;
+using Distributed.Core.Models;
+using Distributed.Core.Optimizers;
+using Distributed.Core.Schedules;
+using Distributed.Core.Training;
+
+namespace Distributed.Core.Tests.DataParallel;
+
+/// <summary>
+/// N ranks on the in-process ring reach the parameters one process reaches on the same global batches, for every
+/// optimizer and ZeRO stage. The multi-process tests repeat a subset over real gRPC.
+/// </summary>
+public class DataParallelEquivalenceTests
+{
+    private const int Steps = 4;
+    private const int GlobalBatch = 30;
+    private static readonly Dataset Data = SyntheticData.Create([20], classes: 5, count: 120, seed: 9);
+
+    public static TheoryData<string, int, int> Cases()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var optimizer in OptimizerSettings.Names)
+        {
+            foreach (var zero in new[] { 0, 1, 2 })
+            {
+                foreach (var n in new[] { 1, 2, 3, 4 })
+                {
+                    data.Add(optimizer, zero, n);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task NRanksMatchOneProcess(string optimizer, int zero, int n)
+    {
+        var settings = Settings(optimizer);
+        var reference = SingleProcess(settings);
+
+        var ranks = await Distributed(settings, (ZeroStage)zero, n, bucketFloats: 300, chunkFloats: 64);
+
+        var error = RelativeError(ranks[0], reference);
+        Assert.True(error <= 1e-5, $"{optimizer} zero {zero} N {n}: relative error {error:E2}");
+        foreach (var other in ranks.Skip(1))
+        {
+            Assert.True(ranks[0].AsSpan().SequenceEqual(other), "ranks disagree");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ClippingByGlobalNormHoldsUnderSharding(int zero)
+    {
+        var settings = Settings("adam") with { MaxGradNorm = 0.05 };
+        var reference = SingleProcess(settings);
+
+        var ranks = await Distributed(settings, (ZeroStage)zero, 3, bucketFloats: 300, chunkFloats: 64);
+
+        Assert.True(RelativeError(ranks[2], reference) <= 1e-5);
+        Assert.True(RelativeError(reference, SingleProcess(Settings("adam"))) > 1e-3, "the clip was not active");
+    }
+
+    [Fact]
+    public async Task MoreRanksThanParametersLeavesSomeShardsEmpty()
+    {
+        // linreg has 2 parameters: with 3 ranks under stage 2 one rank owns nothing and must still take part.
+        var data = LinearRegressionData.Builtin();
+        var settings = new OptimizerSettings { Name = "sgd", Lr = 0.05, MaxGradNorm = 1.0 };
+        var reference = SingleProcess(settings, "linreg", data, batch: 4);
+
+        var ranks = await Distributed(settings, ZeroStage.Gradients, 3, 1, 1, "linreg", data, batch: 4);
+
+        Assert.True(RelativeError(ranks[1], reference) <= 1e-6);
+    }
+
+    [Fact]
+    public void OptimizerStateBytesAreTheShardsShare()
+    {
+        var backend = new CpuBackend(1);
+        var model = Build("mlp", Data, backend);
+        var transports = InProcessRing.Create(3);
+        var trainer = new DataParallelTrainer(model, Settings("adam"), new ConstantSchedule(), new RingCollectives(transports[1]), new DataParallelOptions(ZeroStage.OptimizerState), Data.TargetLength);
+
+        var perRank = (model.Parameters.Count + 2) / 3;
+        Assert.Equal((long)perRank * 2 * sizeof(float), trainer.OptimizerStateBytes);
+        Assert.Equal(perRank, trainer.Shard.Length);
+    }
+
+    [Fact]
+    public void BucketsCoverTheGradientBackToFrontInWholeLayers()
+    {
+        var model = Build("mlp", Data, new CpuBackend(1));
+        var buckets = new GradientBuckets(model.Network, 300).Buckets;
+
+        Assert.Equal(0, buckets[^1].Start);
+        Assert.Equal(model.Parameters.Count, buckets[0].Start + buckets[0].Length);
+        for (var i = 1; i < buckets.Count; i++)
+        {
+            Assert.Equal(buckets[i - 1].Start, buckets[i].Start + buckets[i].Length);
+            Assert.True(buckets[i].ReadyAfterLayer < buckets[i - 1].ReadyAfterLayer);
+        }
+
+        Assert.Single(new GradientBuckets(model.Network, int.MaxValue).Buckets);
+    }
+
+    [Fact]
+    public void ShardsAreEqualWithinOneSample()
+    {
+        var sizes = Enumerable.Range(0, 4).Select(r => BatchShards.Of(30, r, 4)).ToArray();
+
+        Assert.Equal([(0, 8), (8, 8), (16, 7), (23, 7)], sizes);
+        Assert.Equal((0, 0), BatchShards.Of(0, 0, 3));
+    }
+
+    private static OptimizerSettings Settings(string name) => new() { Name = name, Lr = name is "sgd" or "momentum" or "nesterov" or "adagrad" ? 0.05 : 0.01, WeightDecay = 1e-3, L1 = 1e-4 };
+
+    private static float[] SingleProcess(OptimizerSettings settings, string model = "mlp", Dataset? data = null, int batch = GlobalBatch)
+    {
+        data ??= Data;
+        var backend = new CpuBackend(1);
+        var built = Build(model, data, backend);
+        var optimizer = settings.Create(backend, built.Parameters.Values, built.Parameters.Gradients, Schedule());
+        var trainer = new Trainer(built, optimizer, new TrainOptions(1, batch, 5), data.TargetLength);
+        var plan = new BatchPlan(data.Count, batch, 5);
+        plan.BeginEpoch(1);
+        for (var s = 0; s < Steps; s++)
+        {
+            trainer.TrainStep(data, plan.Batch(s % plan.BatchesPerEpoch));
+        }
+
+        return built.Parameters.Values.Span.ToArray();
+    }
+
+    private static async Task<float[][]> Distributed(OptimizerSettings settings, ZeroStage zero, int n, int bucketFloats, int chunkFloats, string model = "mlp", Dataset? data = null, int batch = GlobalBatch)
+    {
+        data ??= Data;
+        var transports = InProcessRing.Create(n);
+        var results = new float[n][];
+        await Task.WhenAll(Enumerable.Range(0, n).Select(r => Task.Run(async () =>
+        {
+            var backend = new CpuBackend(1);
+            var built = Build(model, data, backend);
+            var ring = new RingCollectives(transports[r], chunkFloats, TimeSpan.FromSeconds(30));
+            var trainer = new DataParallelTrainer(built, settings, Schedule(), ring, new DataParallelOptions(zero, bucketFloats), data.TargetLength);
+            var plan = new BatchPlan(data.Count, batch, 5);
+            plan.BeginEpoch(1);
+            for (var s = 0; s < Steps; s++)
+            {
+                var global = plan.Batch(s % plan.BatchesPerEpoch).ToArray();
+                var (start, count) = BatchShards.Of(global.Length, r, n);
+                await trainer.StepAsync(data, global.AsMemory(start, count), global.Length, s + 1, CancellationToken.None);
+            }
+
+            results[r] = built.Parameters.Values.Span.ToArray();
+        })));
+        return results;
+    }
+
+    private static LearningRateSchedule Schedule() => new ScheduleSettings { Name = "cosine", WarmupSteps = 1 }.Create(Steps);
+
+    private static Model Build(string name, Dataset data, CpuBackend backend) =>
+        ModelZoo.Create(name, data.SampleShape, data.Classes > 0 ? data.Classes : data.TargetLength, backend, new ModelOptions(3));
+
+    private static double RelativeError(float[] actual, float[] expected)
+    {
+        double diff = 0, norm = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            diff += Math.Pow(actual[i] - expected[i], 2);
+            norm += Math.Pow(expected[i], 2);
+        }
+
+        return Math.Sqrt(diff / norm);
+    }
+}
