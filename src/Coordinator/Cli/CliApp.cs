@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Distributed.Core.Data;
+using Distributed.Coordinator.Jobs;
 using Distributed.Core.Training;
+using Distributed.Worker;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -19,6 +21,9 @@ public static class CliApp
         var root = new RootCommand("Data-parallel neural-network training for .NET.")
         {
             TrainCommand.Create(output),
+            CoordinatorCommand.Create(output),
+            WorkerCommand.Create(output),
+            BenchCommand.Create(output),
         };
 
         var parsed = root.Parse(args);
@@ -37,7 +42,7 @@ public static class CliApp
             error.WriteLine($"error: {OneLine(ex)}");
             return BadInput;
         }
-        catch (TrainingDivergedException ex)
+        catch (Exception ex) when (ex is TrainingDivergedException or JobFailedException or WorkerException)
         {
             error.WriteLine($"error: {ex.Message}");
             return Failed;

@@ -14,6 +14,7 @@ internal sealed record RunSummary(
     ulong Seed,
     string Data,
     string Backend,
+    int Workers,
     long Steps,
     double FinalLoss,
     double? TestAccuracy,
@@ -25,23 +26,24 @@ internal sealed record RunSummary(
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
-    public static RunSummary From(TrainJob job, TrainingResult result) => new(
+    public static RunSummary From(TrainJob job, TrainingResult result, float[]? parameters, int workers) => new(
         job.Model.Name,
         job.Model.Parameters.Count,
-        job.Optimizer.Name,
+        job.OptimizerSettings.Name,
         job.OptimizerSettings.Lr,
         job.Options.Epochs,
         job.Options.BatchSize,
         job.Options.Seed,
         job.Data.Description,
         job.Model.Backend.Name,
+        workers,
         result.Steps,
         result.FinalLoss,
         result.TestAccuracy,
         result.Epochs[^1].TrainAccuracy,
         result.SamplesPerSecond,
         result.TrainSeconds,
-        job.Model.Parameters.Count <= 16 ? job.Model.Parameters.Values.ToArray() : null,
+        parameters,
         result.Epochs);
 
     public void Write(string path)

@@ -1,44 +1,47 @@
 using System.CommandLine;
-using Distributed.Core.Compute.Cpu;
-using Distributed.Core.Data;
-using Distributed.Core.Layers;
-using Distributed.Core.Models;
-using Distributed.Core.Optimizers;
+using System.Globalization;
+using Distributed.Coordinator.Jobs;
+using Distributed.Core.Checkpoints;
 using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
 
-/// <summary>`train`: one process trains a model on a data set and reports loss, accuracy and throughput.</summary>
+/// <summary>
+/// `train`: trains a model in this process, or with `--workers N` as a local data-parallel job: a coordinator in
+/// this process and N worker processes on 127.0.0.1, all stopped when the job ends, fails or is interrupted.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create(TextWriter output)
     {
         var o = new TrainOptionsSet();
-        var command = new Command("train", "Train a model (linreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data.");
-        foreach (var option in o.All)
+        var d = new DistributedOptionsSet();
+        var command = new Command("train", "Train a model (linreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
+        foreach (var option in o.All.Concat(d.ForTrain))
         {
             command.Add(option);
         }
 
-        command.SetAction(parsed => Run(o, parsed, output));
+        command.SetAction((parsed, cancel) =>
+        {
+            var workers = parsed.GetValue(d.Workers);
+            if (workers < 0)
+            {
+                throw new UsageException($"--workers must be 0 (this process) or more, got {workers}");
+            }
+
+            return workers == 0 ? Task.FromResult(RunHere(o, d, parsed, output)) : RunLocalJobAsync(o, d, parsed, workers, output, cancel);
+        });
         return command;
     }
 
-    private static int Run(TrainOptionsSet o, ParseResult r, TextWriter output)
+    private static int RunHere(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, TextWriter output)
     {
-        var job = Setup(o, r);
-        output.WriteLine($"backend: {job.Model.Backend.Name}");
-        output.WriteLine($"data: {job.Data.Description}");
-        output.WriteLine($"model {job.Model.Name}: {job.Model.Parameters.Count:N0} parameters");
-        foreach (var line in job.Model.Network.Describe().Split(Environment.NewLine))
-        {
-            output.WriteLine($"  {line}");
-        }
-
-        output.WriteLine($"optimizer: {job.Optimizer.Name} {job.OptimizerSettings.Describe()}, schedule {job.ScheduleSettings.Describe()}, batch {job.Options.BatchSize}, {job.Options.Epochs} epochs, seed {job.Options.Seed}");
+        var job = JobSetup.Build(o, d, r);
+        DistributedRun.Describe(job, output);
 
         using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat);
-        var trainer = new Trainer(job.Model, job.Optimizer, job.Options, job.Data.Train.TargetLength);
+        var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength);
         trainer.StepCompleted += s => metrics?.Step(s);
         trainer.EpochCompleted += e =>
         {
@@ -48,72 +51,55 @@ internal static class TrainCommand
 
         var result = trainer.Fit(job.Data.Train, job.Data.Test);
         output.WriteLine(ConsoleReport.Final(result));
-        if (job.Model.Parameters.Count <= 16)
+        var values = job.Model.Parameters.Values;
+        var small = values.Length <= 16 ? values.Span.ToArray() : null;
+        if (small is not null)
         {
-            output.WriteLine($"parameters: {string.Join(", ", job.Model.Parameters.Values.ToArray().Select(v => v.ToString("G7", System.Globalization.CultureInfo.InvariantCulture)))}");
+            output.WriteLine($"parameters: {string.Join(", ", small.Select(v => v.ToString("G7", CultureInfo.InvariantCulture)))}");
+        }
+
+        if (job.SavePath is not null)
+        {
+            ParameterFile.Write(job.SavePath, values.Span);
         }
 
         if (job.JsonPath is not null)
         {
-            RunSummary.From(job, result).Write(job.JsonPath);
+            RunSummary.From(job, result, small, workers: 0).Write(job.JsonPath);
         }
 
         return CliApp.Ok;
     }
 
-    /// <summary>Everything that can be wrong with the input is found here, before the first step.</summary>
-    private static TrainJob Setup(TrainOptionsSet o, ParseResult r)
+    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int workers, TextWriter output, CancellationToken cancel)
     {
-        try
+        // Like torchrun, split the cores among the workers unless told otherwise; the coordinator's model only describes the job.
+        var threads = r.GetValue(o.Threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / workers);
+        var job = JobSetup.Build(o, d, r, threadsOverride: 1);
+        DistributedRun.Describe(job, output);
+        output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
+
+        var jobId = $"local-{Environment.ProcessId}";
+        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId));
+        await using var host = await CoordinatorHost.StartAsync(coordinator, "127.0.0.1", 0, cancel);
+        await using var launcher = new LocalLauncher(coordinator, output);
+        var inherited = ForwardedArguments.Of(r, o.All.Where(x => x != o.Out && x != o.MetricsFormat && x != o.Json && x != o.Threads).Concat(d.Inherited)).ToArray();
+        for (var rank = 0; rank < workers; rank++)
         {
-            var modelName = r.GetValue(o.Model)!;
-            if (!ModelZoo.Names.Contains(modelName))
-            {
-                throw new UsageException($"unknown model '{modelName}' (expected one of: {string.Join(", ", ModelZoo.Names)})");
-            }
-
-            var options = new TrainOptions(r.GetValue(o.Epochs), r.GetValue(o.BatchSize), r.GetValue(o.Seed), EvalBatchSize: 256);
-            options.Validate();
-            var optimizerSettings = o.ToOptimizerSettings(r);
-            var scheduleSettings = o.ToScheduleSettings(r);
-            var format = r.GetValue(o.MetricsFormat)!;
-            if (format is not ("csv" or "jsonl"))
-            {
-                throw new UsageException($"unknown metrics format '{format}' (expected csv or jsonl)");
-            }
-
-            var init = r.GetValue(o.Init) switch
-            {
-                "he" => Initializer.He,
-                "xavier" => Initializer.Xavier,
-                var other => throw new UsageException($"unknown initialisation '{other}' (expected he or xavier)"),
-            };
-            var threads = r.GetValue(o.Threads);
-            ArgumentOutOfRangeException.ThrowIfNegative(threads, "threads");
-
-            // Fail on optimizer and schedule flags before spending time reading data.
-            var probe = new Core.Tensors.Tensor(1);
-            optimizerSettings.Create(new CpuBackend(1), probe, new Core.Tensors.Tensor(1), scheduleSettings.Create(1));
-
-            var classifier = modelName != "linreg";
-            var syntheticShape = modelName switch { "cnn" => new[] { 3, 32, 32 }, "mlp" => [784], _ => [1] };
-            var data = DataSources.Load(r.GetValue(o.Data), r.GetValue(o.TestData), classifier, syntheticShape, r.GetValue(o.SyntheticSamples), options.Seed);
-            if (!classifier && data.Train.Classes != 0)
-            {
-                throw new UsageException($"linreg needs regression targets, but {data.Description} has class labels");
-            }
-
-            var backend = new CpuBackend(threads);
-            var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
-            var model = ModelZoo.Create(modelName, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, r.GetValue(o.Dropout)));
-            var totalSteps = (long)options.Epochs * ((data.Train.Count + options.BatchSize - 1) / options.BatchSize);
-            var schedule = scheduleSettings.Create(totalSteps);
-            var optimizer = optimizerSettings.Create(backend, model.Parameters.Values, model.Parameters.Gradients, schedule);
-            return new TrainJob(model, optimizer, optimizerSettings, scheduleSettings, options, data, r.GetValue(o.Out), format, r.GetValue(o.Json));
+            launcher.Start(rank, [
+                "worker", .. inherited,
+                "--threads", threads.ToString(CultureInfo.InvariantCulture),
+                "--coordinator", $"127.0.0.1:{host.Port}",
+                "--rank", rank.ToString(CultureInfo.InvariantCulture),
+                "--host", "127.0.0.1",
+                "--port", "0",
+                "--job-id", jobId,
+                "--join-timeout", "60",
+            ]);
         }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException(CliApp.OneLine(ex));
-        }
+
+        var code = await DistributedRun.DriveAsync(job, coordinator, output, cancel);
+        await launcher.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        return code;
     }
 }

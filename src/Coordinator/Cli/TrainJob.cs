@@ -1,4 +1,5 @@
 using Distributed.Core.Data;
+using Distributed.Core.DataParallel;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
@@ -6,14 +7,25 @@ using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
 
-/// <summary>A fully validated training run, ready to start.</summary>
+/// <summary>A fully validated training run, ready to start in this process or across workers.</summary>
 internal sealed record TrainJob(
     Model Model,
-    Optimizer Optimizer,
     OptimizerSettings OptimizerSettings,
     ScheduleSettings ScheduleSettings,
+    LearningRateSchedule Schedule,
     TrainOptions Options,
     DataSplit Data,
     string? OutDir,
     string MetricsFormat,
-    string? JsonPath);
+    string? JsonPath,
+    DataParallelOptions Parallel,
+    int ChunkFloats,
+    TimeSpan PeerTimeout,
+    TimeSpan JoinTimeout,
+    string? SavePath,
+    string Config)
+{
+    /// <summary>An optimizer over all parameters, for a run in this process.</summary>
+    public Optimizer CreateOptimizer() =>
+        OptimizerSettings.Create(Model.Backend, Model.Parameters.Values, Model.Parameters.Gradients, Schedule);
+}

@@ -1,0 +1,211 @@
+using System.Threading.Channels;
+using Distributed.Protocol;
+using Grpc.Core;
+
+namespace Distributed.Coordinator.Jobs;
+
+/// <summary>
+/// The coordinator's side of a job: admits workers through the <see cref="Rendezvous"/>, keeps one session per
+/// worker, and funnels everything the workers say into one event queue that a driver (<see cref="TrainingDriver"/>,
+/// <see cref="BenchmarkDriver"/>) consumes in order. Any failure — a lost session, a silent worker, a worker's own
+/// error report — fails the job: every worker is told to abort and the driver gets one message naming the rank,
+/// the step and what was awaited.
+/// </summary>
+internal sealed class JobCoordinator
+{
+    private static readonly TimeSpan LivenessPoll = TimeSpan.FromMilliseconds(500);
+
+    private readonly Channel<SessionEvent> _events = Channel.CreateUnbounded<SessionEvent>();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WorkerSession[] _ranks = [];
+
+    public JobCoordinator(JobPlan plan)
+    {
+        plan.Validate();
+        Plan = plan;
+        Rendezvous = new Rendezvous(plan);
+    }
+
+    public JobPlan Plan { get; }
+
+    public Rendezvous Rendezvous { get; }
+
+    /// <summary>The step the driver is on, for failure messages (0 before training starts).</summary>
+    public long CurrentStep { get; set; }
+
+    /// <summary>What the driver is waiting for, for failure messages.</summary>
+    public string Awaiting { get; set; } = "the workers to join";
+
+    public IReadOnlyList<WorkerSession> Ranks => _ranks;
+
+    /// <summary>One worker's session, from join to the end of the job.</summary>
+    public async Task RunSessionAsync(IAsyncStreamReader<WorkerMessage> requests, IServerStreamWriter<CoordinatorMessage> responses, ServerCallContext context)
+    {
+        var cancel = context.CancellationToken;
+        if (!await requests.MoveNext(cancel).ConfigureAwait(false) || requests.Current.BodyCase != WorkerMessage.BodyOneofCase.Join)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a session must start with a join request"));
+        }
+
+        var session = Rendezvous.Admit(requests.Current.Join);
+        WorkerSession[] ranks;
+        try
+        {
+            ranks = await Rendezvous.Complete.WaitAsync(cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Rendezvous.Withdraw(session);
+            throw;
+        }
+
+        var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize };
+        welcome.Ring.AddRange(ranks.Select(s => s.Join.Address));
+        await responses.WriteAsync(new CoordinatorMessage { Welcome = welcome }, cancel).ConfigureAwait(false);
+
+        var pump = PumpAsync(session, responses, cancel);
+        try
+        {
+            while (await requests.MoveNext(cancel).ConfigureAwait(false))
+            {
+                session.Heard();
+                if (requests.Current.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
+                {
+                    _events.Writer.TryWrite(new SessionEvent(session.Rank, requests.Current, null));
+                }
+            }
+
+            _events.Writer.TryWrite(new SessionEvent(session.Rank, null, "closed its session"));
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException)
+        {
+            _events.Writer.TryWrite(new SessionEvent(session.Rank, null, $"lost its connection ({ex.GetType().Name}: {ex.Message})"));
+        }
+
+        // Keep the response stream open until the job ends, so a late abort or finish still reaches the worker.
+        await Task.WhenAny(_ended.Task, Task.Delay(Timeout.Infinite, cancel)).ConfigureAwait(false);
+        session.Outbox.Writer.TryComplete();
+        await pump.ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every worker has joined, then returns them by rank.</summary>
+    public async Task<IReadOnlyList<WorkerSession>> WaitForWorkersAsync(CancellationToken cancel)
+    {
+        try
+        {
+            _ranks = await Rendezvous.Complete.WaitAsync(Plan.JoinTimeout, cancel).ConfigureAwait(false);
+            return _ranks;
+        }
+        catch (TimeoutException)
+        {
+            throw new JobFailedException($"only {Rendezvous.JoinedCount} of {Plan.WorldSize} workers joined within {Plan.JoinTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    public void Broadcast(CoordinatorMessage message)
+    {
+        foreach (var s in _ranks)
+        {
+            s.Send(message);
+        }
+    }
+
+    /// <summary>
+    /// The next message from any rank. A lost session, a failure report or a worker silent past the peer timeout
+    /// becomes a <see cref="JobFailedException"/>.
+    /// </summary>
+    public async Task<(int Rank, WorkerMessage Message)> NextAsync(CancellationToken cancel)
+    {
+        while (true)
+        {
+            SessionEvent e;
+            using (var poll = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            {
+                poll.CancelAfter(LivenessPoll);
+                try
+                {
+                    e = await _events.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    CheckLiveness();
+                    continue;
+                }
+            }
+
+            if (e.Lost is { } lost)
+            {
+                if (_ranks.Length > e.Rank && _ranks[e.Rank].Finished)
+                {
+                    continue;
+                }
+
+                throw Failure(e.Rank, $"{lost}");
+            }
+
+            if (e.Message!.BodyCase == WorkerMessage.BodyOneofCase.Failed)
+            {
+                throw new JobFailedException($"{e.Message.Failed.Message} (step {CurrentStep})");
+            }
+
+            if (e.Message.BodyCase == WorkerMessage.BodyOneofCase.Finished)
+            {
+                _ranks[e.Rank].Finished = true;
+            }
+
+            return (e.Rank, e.Message);
+        }
+    }
+
+    /// <summary>A worker said something the protocol does not allow here.</summary>
+    public JobFailedException Unexpected(int rank, WorkerMessage message) => Failure(rank, $"sent {message.BodyCase}");
+
+    /// <summary>Ends the job: an abort to every worker when it failed, then the sessions close.</summary>
+    public void End(string? abortReason)
+    {
+        if (abortReason is not null)
+        {
+            Broadcast(new CoordinatorMessage { Abort = new Abort { Reason = abortReason } });
+        }
+
+        foreach (var s in _ranks)
+        {
+            s.Outbox.Writer.TryComplete();
+        }
+
+        _ended.TrySetResult();
+    }
+
+    /// <summary>The launcher saw a worker process exit before the job ended.</summary>
+    public void ReportProcessExit(int rank, int exitCode) =>
+        _events.Writer.TryWrite(new SessionEvent(rank, null, $"its process exited with code {exitCode}"));
+
+    private void CheckLiveness()
+    {
+        foreach (var s in _ranks)
+        {
+            if (!s.Finished && s.SilentFor > Plan.PeerTimeout)
+            {
+                throw Failure(s.Rank, $"stopped answering (nothing for {s.SilentFor.TotalSeconds:0} s)");
+            }
+        }
+    }
+
+    private JobFailedException Failure(int rank, string what) =>
+        new($"rank {rank} {what} at step {CurrentStep} while the coordinator awaited {Awaiting}");
+
+    private static async Task PumpAsync(WorkerSession session, IServerStreamWriter<CoordinatorMessage> responses, CancellationToken cancel)
+    {
+        try
+        {
+            await foreach (var message in session.Outbox.Reader.ReadAllAsync(cancel).ConfigureAwait(false))
+            {
+                await responses.WriteAsync(message, cancel).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or RpcException)
+        {
+            // The worker is gone; its reader has already reported the loss.
+        }
+    }
+}

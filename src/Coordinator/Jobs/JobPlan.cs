@@ -1,0 +1,43 @@
+namespace Distributed.Coordinator.Jobs;
+
+/// <summary>What a distributed job is; the coordinator drives it, the workers must agree with it.</summary>
+internal sealed record JobPlan
+{
+    public required int WorldSize { get; init; }
+
+    public required string JobId { get; init; }
+
+    /// <summary>The canonical configuration every joining worker must send verbatim.</summary>
+    public required string Config { get; init; }
+
+    /// <summary>Training samples; 0 for a collectives benchmark.</summary>
+    public int TrainSamples { get; init; }
+
+    public int TestSamples { get; init; }
+
+    public int BatchSize { get; init; } = 1;
+
+    public int Epochs { get; init; } = 1;
+
+    public ulong Seed { get; init; }
+
+    public bool IsBenchmark { get; init; }
+
+    /// <summary>Whether accuracy means anything (false for regression).</summary>
+    public bool Classifier { get; init; }
+
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A worker silent for this long (no report, no heartbeat) fails the job.</summary>
+    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WorldSize, "workers");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PeerTimeout, TimeSpan.Zero, "peer timeout");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(JoinTimeout, TimeSpan.Zero, "join timeout");
+    }
+}
+
+/// <summary>The job cannot finish; the message names the rank, the step and what was awaited.</summary>
+internal sealed class JobFailedException(string message) : Exception(message);

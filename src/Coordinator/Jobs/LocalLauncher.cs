@@ -1,0 +1,106 @@
+using System.Diagnostics;
+
+namespace Distributed.Coordinator.Jobs;
+
+/// <summary>
+/// Starts worker processes on this machine (what torchrun does): the same executable with the `worker` command,
+/// output prefixed with the rank, and a watch on each that tells the coordinator when one dies. Disposing kills
+/// whatever is still running, process tree and all, so no worker outlives the launcher's job.
+/// </summary>
+internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAsyncDisposable
+{
+    private readonly List<(int Rank, Process Process, Task Exited)> _workers = [];
+
+    /// <summary>How to start this program again: the apphost or single-file executable, or `dotnet program.dll`.</summary>
+    public static (string File, string[] Prefix) Self()
+    {
+        var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable is running");
+        var name = Path.GetFileNameWithoutExtension(process);
+        if (name == "dotnet")
+        {
+            var dll = typeof(LocalLauncher).Assembly.Location;
+            return (process, [dll]);
+        }
+
+        return (process, []);
+    }
+
+    public IEnumerable<int> ProcessIds => _workers.Select(w => w.Process.Id);
+
+    public void Start(int rank, IEnumerable<string> arguments)
+    {
+        var (file, prefix) = Self();
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in prefix.Concat(arguments))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker for rank {rank}");
+        process.OutputDataReceived += (_, e) => Write(rank, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(rank, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = WatchAsync(rank, process);
+        _workers.Add((rank, process, exited));
+        Write(-1, $"started rank {rank} as pid {process.Id}");
+    }
+
+    /// <summary>Waits (bounded) for every worker to exit by itself after the job ended.</summary>
+    public async Task WaitForExitAsync(TimeSpan grace)
+    {
+        await Task.WhenAny(Task.WhenAll(_workers.Select(w => w.Process.WaitForExitAsync())), Task.Delay(grace)).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (rank, process, _) in _workers)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    Write(-1, $"stopping rank {rank} (pid {process.Id})");
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited between the check and the kill.
+            }
+        }
+
+        await Task.WhenAny(Task.WhenAll(_workers.Select(w => w.Exited)), Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        foreach (var (_, process, _) in _workers)
+        {
+            process.Dispose();
+        }
+    }
+
+    private async Task WatchAsync(int rank, Process process)
+    {
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            job.ReportProcessExit(rank, process.ExitCode);
+        }
+    }
+
+    private void Write(int rank, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.WriteLine(rank < 0 ? $"[launcher] {line}" : $"[rank {rank}] {line}");
+        }
+    }
+}

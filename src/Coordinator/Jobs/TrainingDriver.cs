@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Distributed.Core.DataParallel;
+using Distributed.Core.Training;
+using Distributed.Protocol;
+
+namespace Distributed.Coordinator.Jobs;
+
+/// <summary>Where a distributed run's progress goes: the console, metrics files.</summary>
+internal interface ITrainingReport
+{
+    void Line(string text);
+
+    void Step(StepMetrics step);
+
+    void Epoch(EpochMetrics epoch);
+}
+
+/// <summary>What a distributed training run achieved, plus the final values of a tiny model.</summary>
+internal sealed record DistributedResult(TrainingResult Training, float[]? Parameters, ulong Checksum);
+
+/// <summary>
+/// Drives a training job: checks that all ranks start from identical parameters, owns the seeded epoch
+/// permutation and sends each rank its indices for each step (two steps ahead, so no worker waits for the next
+/// assignment), sums the ranks' losses into the global batch's, has every rank evaluate a slice of the test set,
+/// and at the end checks that all ranks hold bitwise-identical parameters.
+/// </summary>
+internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report, Func<long, double> learningRateAt)
+{
+    private const int StepsAhead = 2;
+
+    private readonly Dictionary<long, StepDone?[]> _stepReports = [];
+
+    public async Task<DistributedResult> RunAsync(CancellationToken cancel)
+    {
+        var plan = job.Plan;
+        var ranks = await job.WaitForWorkersAsync(cancel).ConfigureAwait(false);
+        report.Line($"all {plan.WorldSize} workers joined: {string.Join(", ", ranks.Select(r => $"rank {r.Rank} at {r.Join.Address} (pid {r.Join.Pid})"))}");
+
+        job.Awaiting = "every rank's ready report";
+        var readies = await CollectAsync(WorkerMessage.BodyOneofCase.Ready, m => m.Ready, cancel).ConfigureAwait(false);
+        CheckIdenticalStart(readies);
+        foreach (var (ready, rank) in readies.Select((r, i) => (r, i)))
+        {
+            report.Line($"rank {rank}: optimizer state {ready.OptimizerStateBytes:N0} bytes for {ready.ParameterCount:N0} parameters");
+        }
+
+        job.Broadcast(new CoordinatorMessage { Start = new Start() });
+        var batches = new BatchPlan(plan.TrainSamples, plan.BatchSize, plan.Seed);
+        var epochs = new List<EpochMetrics>();
+        var trainClock = new Stopwatch();
+        long step = 0;
+        long samples = 0;
+        for (var epoch = 1; epoch <= plan.Epochs; epoch++)
+        {
+            batches.BeginEpoch(epoch);
+            var firstStep = step + 1;
+            var epochClock = Stopwatch.StartNew();
+            trainClock.Start();
+            double lossSum = 0;
+            long correct = 0;
+            for (var b = 0; b < Math.Min(StepsAhead, batches.BatchesPerEpoch); b++)
+            {
+                Assign(batches, b, firstStep + b, epoch);
+            }
+
+            for (var b = 0; b < batches.BatchesPerEpoch; b++)
+            {
+                step = firstStep + b;
+                var stepStart = Stopwatch.GetTimestamp();
+                job.CurrentStep = step;
+                job.Awaiting = $"every rank's report of step {step}";
+                var reports = await CollectStepAsync(step, cancel).ConfigureAwait(false);
+                if (b + StepsAhead < batches.BatchesPerEpoch)
+                {
+                    Assign(batches, b + StepsAhead, step + StepsAhead, epoch);
+                }
+
+                var batch = batches.Batch(b).Length;
+                var loss = reports.Sum(r => r.Loss);
+                lossSum += loss * batch;
+                correct += reports.Sum(r => r.Correct);
+                samples += batch;
+                report.Step(new StepMetrics(epoch, step, loss, learningRateAt(step - 1), batch, Stopwatch.GetElapsedTime(stepStart).TotalSeconds));
+            }
+
+            trainClock.Stop();
+            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            var (testLoss, testAccuracy) = plan.TestSamples > 0 ? await EvaluateAsync(epoch, cancel).ConfigureAwait(false) : (null, null);
+            var classifier = plan.Classifier;
+            var metrics = new EpochMetrics(epoch, lossSum / plan.TrainSamples, classifier ? (double)correct / plan.TrainSamples : null, testLoss, testAccuracy, plan.TrainSamples / trainSeconds, trainSeconds);
+            epochs.Add(metrics);
+            report.Epoch(metrics);
+        }
+
+        job.Awaiting = "every rank's final checksum";
+        job.Broadcast(new CoordinatorMessage { Finish = new Finish() });
+        var finals = await CollectAsync(WorkerMessage.BodyOneofCase.Finished, m => m.Finished, cancel).ConfigureAwait(false);
+        var checksum = finals[0].ParameterChecksum;
+        var differing = Array.FindIndex(finals, f => f.ParameterChecksum != checksum);
+        if (differing > 0)
+        {
+            throw new JobFailedException($"rank {differing} ended with different parameters from rank 0 (checksum {finals[differing].ParameterChecksum:x16} vs {checksum:x16})");
+        }
+
+        var last = epochs[^1];
+        var result = new TrainingResult(epochs, last.TrainLoss, last.TestAccuracy, samples / trainClock.Elapsed.TotalSeconds, trainClock.Elapsed.TotalSeconds, step);
+        return new DistributedResult(result, finals[0].Parameters.Count > 0 ? finals[0].Parameters.ToArray() : null, checksum);
+    }
+
+    private void Assign(BatchPlan batches, int batchIndex, long step, int epoch)
+    {
+        var global = batches.Batch(batchIndex);
+        foreach (var session in job.Ranks)
+        {
+            var (start, count) = BatchShards.Of(global.Length, session.Rank, job.Plan.WorldSize);
+            var assignment = new StepAssignment { Step = step, Epoch = epoch, GlobalBatch = global.Length };
+            assignment.Indices.AddRange(global.Slice(start, count).ToArray());
+            session.Send(new CoordinatorMessage { Step = assignment });
+        }
+    }
+
+    private async Task<StepDone[]> CollectStepAsync(long step, CancellationToken cancel)
+    {
+        while (true)
+        {
+            if (_stepReports.TryGetValue(step, out var got) && got.All(r => r is not null))
+            {
+                _stepReports.Remove(step);
+                return got!;
+            }
+
+            var (rank, message) = await job.NextAsync(cancel).ConfigureAwait(false);
+            if (message.BodyCase != WorkerMessage.BodyOneofCase.StepDone || message.StepDone.Step < step || message.StepDone.Step >= step + StepsAhead)
+            {
+                throw job.Unexpected(rank, message);
+            }
+
+            if (!_stepReports.TryGetValue(message.StepDone.Step, out var slot))
+            {
+                _stepReports[message.StepDone.Step] = slot = new StepDone?[job.Plan.WorldSize];
+            }
+
+            slot[rank] = message.StepDone;
+        }
+    }
+
+    private async Task<(double? Loss, double? Accuracy)> EvaluateAsync(int epoch, CancellationToken cancel)
+    {
+        job.Awaiting = $"every rank's evaluation after epoch {epoch}";
+        foreach (var session in job.Ranks)
+        {
+            var (start, count) = BatchShards.Of(job.Plan.TestSamples, session.Rank, job.Plan.WorldSize);
+            session.Send(new CoordinatorMessage { Eval = new EvalRequest { Epoch = epoch, Start = start, Count = count } });
+        }
+
+        var results = await CollectAsync(WorkerMessage.BodyOneofCase.EvalDone, m => m.EvalDone, cancel).ConfigureAwait(false);
+        var total = (double)job.Plan.TestSamples;
+        var correct = results.Sum(r => r.Correct);
+        return (results.Sum(r => r.LossSum) / total, job.Plan.Classifier ? correct / total : null);
+    }
+
+    private async Task<T[]> CollectAsync<T>(WorkerMessage.BodyOneofCase kind, Func<WorkerMessage, T> select, CancellationToken cancel)
+        where T : class
+    {
+        var results = new T?[job.Plan.WorldSize];
+        var remaining = results.Length;
+        while (remaining > 0)
+        {
+            var (rank, message) = await job.NextAsync(cancel).ConfigureAwait(false);
+            if (message.BodyCase != kind || results[rank] is not null)
+            {
+                throw job.Unexpected(rank, message);
+            }
+
+            results[rank] = select(message);
+            remaining--;
+        }
+
+        return results!;
+    }
+
+    private void CheckIdenticalStart(Ready[] readies)
+    {
+        for (var r = 1; r < readies.Length; r++)
+        {
+            if (readies[r].ParameterChecksum != readies[0].ParameterChecksum)
+            {
+                throw new JobFailedException($"rank {r} starts from different parameters than rank 0 (checksum {readies[r].ParameterChecksum:x16} vs {readies[0].ParameterChecksum:x16})");
+            }
+
+            if (readies[r].TrainSamples != job.Plan.TrainSamples || readies[r].TestSamples != job.Plan.TestSamples)
+            {
+                throw new JobFailedException($"rank {r} reads {readies[r].TrainSamples} training and {readies[r].TestSamples} test samples; the coordinator expects {job.Plan.TrainSamples} and {job.Plan.TestSamples}");
+            }
+        }
+
+        if (readies[0].TrainSamples != job.Plan.TrainSamples)
+        {
+            throw new JobFailedException($"rank 0 reads {readies[0].TrainSamples} training samples; the coordinator expects {job.Plan.TrainSamples}");
+        }
+    }
+}

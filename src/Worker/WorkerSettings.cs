@@ -1,0 +1,32 @@
+namespace Distributed.Worker;
+
+/// <summary>How one worker finds its coordinator and where it listens for its left neighbour.</summary>
+public sealed record WorkerSettings
+{
+    /// <summary>host:port (or a URL) of the coordinator.</summary>
+    public required string CoordinatorAddress { get; init; }
+
+    public required string JobId { get; init; }
+
+    /// <summary>The canonical job configuration; the coordinator refuses a worker whose configuration differs.</summary>
+    public required string Config { get; init; }
+
+    /// <summary>The rank to take (Kubernetes' completion index), or −1 for the next free one.</summary>
+    public int RequestedRank { get; init; } = -1;
+
+    /// <summary>Interface the Peer service listens on.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>Port of the Peer service; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>host or host:port the other workers use to reach this one (default: Host, or the machine name when Host is a wildcard, and the bound port).</summary>
+    public string? Advertise { get; init; }
+
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long any wait on a peer may last before the job is failed.</summary>
+    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int ChunkFloats { get; init; } = Core.Collectives.RingCollectives.DefaultChunkFloats;
+}
