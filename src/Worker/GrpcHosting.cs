@@ -26,6 +26,7 @@ public static class GrpcHosting
             kestrel.Limits.Http2.InitialConnectionWindowSize = 32 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.Http2.MaxFrameSize = (1 << 24) - 1;
             kestrel.Limits.MinRequestBodyDataRate = null;
             if (host is "*" or "0.0.0.0" or "::")
             {

@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+
+namespace Distributed.Integration.Tests;
+
+/// <summary>A worker that dies or does not belong ends in a clear error, a non-zero exit and no process left behind.</summary>
+public partial class FailureTests
+{
+    [Fact]
+    public async Task KilledWorkerEndsTheJobNamingItsRankAndStep()
+    {
+        using var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
+            "--workers", "3", "--threads", "1", "--peer-timeout", "10"]);
+        await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
+        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+        Assert.Equal(3, pids.Count);
+
+        using (var victim = System.Diagnostics.Process.GetProcessById(pids[1]))
+        {
+            victim.Kill();
+        }
+
+        var code = await job.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal(1, code);
+        var error = job.Stderr.Trim();
+        Assert.Matches(@"rank 1 .*at step \d+", error);
+        Assert.DoesNotContain("   at ", error);
+        await Task.Delay(500);
+        Assert.All(pids.Values, pid => Assert.False(ProgramRun.IsAlive(pid), $"pid {pid} is still running"));
+    }
+
+    [Fact]
+    public async Task WorkerWithAnotherConfigurationIsRefused()
+    {
+        var port = ProgramRun.FreePort();
+        using var coordinator = new ProgramRun(["coordinator", "--workers", "1", "--host", "127.0.0.1", "--port", $"{port}", "--model", "linreg", "--lr", "0.1", "--join-timeout", "60"]);
+        await coordinator.WaitForOutputAsync("listening", TimeSpan.FromSeconds(60));
+
+        var (code, _, stderr) = await ProgramRun.RunAsync(["worker", "--coordinator", $"127.0.0.1:{port}", "--host", "127.0.0.1", "--port", "0", "--model", "linreg", "--lr", "0.2"], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, code);
+        Assert.Contains("refused", stderr);
+        Assert.Contains("optimizer", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task WorkerOfAnotherJobIsRefused()
+    {
+        var port = ProgramRun.FreePort();
+        using var coordinator = new ProgramRun(["coordinator", "--workers", "1", "--host", "127.0.0.1", "--port", $"{port}", "--model", "linreg", "--job-id", "alpha"]);
+        await coordinator.WaitForOutputAsync("listening", TimeSpan.FromSeconds(60));
+
+        var (code, _, stderr) = await ProgramRun.RunAsync(["worker", "--coordinator", $"127.0.0.1:{port}", "--host", "127.0.0.1", "--port", "0", "--model", "linreg", "--job-id", "beta"], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, code);
+        Assert.Contains("'alpha', not 'beta'", stderr);
+    }
+
+    [Fact]
+    public async Task WorkerWithoutCoordinatorGivesUpAfterItsJoinTimeout()
+    {
+        var port = ProgramRun.FreePort();
+
+        var (code, stdout, stderr) = await ProgramRun.RunAsync(["worker", "--coordinator", $"127.0.0.1:{port}", "--host", "127.0.0.1", "--port", "0", "--model", "linreg", "--join-timeout", "2"], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, code);
+        Assert.Contains("retrying", stdout);
+        Assert.Contains("did not answer within 2 s", stderr);
+    }
+
+    [GeneratedRegex(@"started rank (\d+) as pid (\d+)")]
+    private static partial Regex StartedPid();
+}
