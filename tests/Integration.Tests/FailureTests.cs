@@ -30,6 +30,29 @@ public partial class FailureTests
     }
 
     [Fact]
+    public async Task FrozenWorkerEndsTheJobWithinThePeerTimeout()
+    {
+        using var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
+            "--workers", "3", "--threads", "1", "--peer-timeout", "3"]);
+        await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
+        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+
+        // SIGSTOP: the process and its connections stay up, but it neither computes nor answers.
+        using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", $"{pids[1]}"]))
+        {
+            await stop.WaitForExitAsync();
+        }
+
+        var code = await job.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal(1, code);
+        Assert.Contains("rank 1", job.Stderr);
+        Assert.Matches(@"step \d+", job.Stderr);
+        await Task.Delay(500);
+        Assert.All(pids.Values, pid => Assert.False(ProgramRun.IsAlive(pid), $"pid {pid} is still running"));
+    }
+
+    [Fact]
     public async Task WorkerWithAnotherConfigurationIsRefused()
     {
         var port = ProgramRun.FreePort();
