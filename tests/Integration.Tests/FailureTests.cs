@@ -8,10 +8,8 @@ public partial class FailureTests
     [Fact]
     public async Task KilledWorkerEndsTheJobNamingItsRankAndStep()
     {
-        using var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
-            "--workers", "3", "--threads", "1", "--peer-timeout", "10"]);
-        await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
-        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+        var (job, pids) = await StartLongJobAsync(peerTimeoutSeconds: 10);
+        using var _ = job;
         Assert.Equal(3, pids.Count);
 
         using (var victim = System.Diagnostics.Process.GetProcessById(pids[1]))
@@ -32,10 +30,8 @@ public partial class FailureTests
     [Fact]
     public async Task FrozenWorkerEndsTheJobWithinThePeerTimeout()
     {
-        using var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
-            "--workers", "3", "--threads", "1", "--peer-timeout", "3"]);
-        await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
-        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+        var (job, pids) = await StartLongJobAsync(peerTimeoutSeconds: 3);
+        using var _ = job;
 
         // SIGSTOP: the process and its connections stay up, but it neither computes nor answers.
         using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", $"{pids[1]}"]))
@@ -90,6 +86,16 @@ public partial class FailureTests
         Assert.Equal(1, code);
         Assert.Contains("retrying", stdout);
         Assert.Contains("did not answer within 2 s", stderr);
+    }
+
+    /// <summary>A 3-worker job long enough to still be training when a test interferes, and its workers' pids by rank.</summary>
+    private static async Task<(ProgramRun Job, Dictionary<int, int> Pids)> StartLongJobAsync(int peerTimeoutSeconds)
+    {
+        var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
+            "--workers", "3", "--threads", "1", "--peer-timeout", $"{peerTimeoutSeconds}"]);
+        await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
+        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+        return (job, pids);
     }
 
     [GeneratedRegex(@"started rank (\d+) as pid (\d+)")]
