@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Distributed.Core.Telemetry;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Distributed.Core.Collectives;
@@ -19,7 +21,10 @@ public sealed class RingCollectives
     public const int DefaultChunkFloats = 64 * 1024;
 
     private readonly IRingTransport _transport;
+    private readonly object _rankTag;
     private long _sequence;
+    private long _chunksSent;
+    private long _waitTicks;
 
     public RingCollectives(IRingTransport transport, int chunkFloats = DefaultChunkFloats, TimeSpan? peerTimeout = null)
     {
@@ -27,6 +32,7 @@ public sealed class RingCollectives
         _transport = transport;
         ChunkFloats = chunkFloats;
         PeerTimeout = peerTimeout ?? TimeSpan.FromSeconds(30);
+        _rankTag = transport.Rank;
     }
 
     public int Rank => _transport.Rank;
@@ -41,6 +47,9 @@ public sealed class RingCollectives
     /// <summary>Bytes this rank has sent since it was created.</summary>
     public long BytesSent { get; private set; }
 
+    /// <summary>Optional: hears about receives that wait long (stall reports).</summary>
+    public CollectiveWatch? Watch { get; init; }
+
     /// <summary>Every rank ends with the element-wise sum over ranks of the whole buffer.</summary>
     public async Task AllReduceAsync(Memory<float> buffer, CollectiveTag tag, CancellationToken cancel)
     {
@@ -49,6 +58,7 @@ public sealed class RingCollectives
             return;
         }
 
+        using var span = StartSpan(Spans.AllReduce, buffer.Length, tag);
         var segments = Segments.Even(buffer.Length, WorldSize);
         await ReduceScatterAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
         await AllGatherAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
@@ -73,6 +83,8 @@ public sealed class RingCollectives
 
         var sequence = _sequence++;
         var n = WorldSize;
+        var before = Measure();
+        using var span = StartSpan(Spans.ReduceScatter, segments.Total, tag);
 
         // Ring step k: send segment (r−k−1), receive segment (r−k−2) and add it in; after N−1 steps rank r owns segment r.
         SendSegment(buffer.Span, segments, Mod(Rank - 1), sequence, tag, CollectivePhase.ReduceScatter, 0);
@@ -95,6 +107,8 @@ public sealed class RingCollectives
                 }
             }
         }
+
+        Observe(span, before, CollectivePhase.ReduceScatter, tag);
     }
 
     /// <summary>Rank r contributes its segment of <paramref name="buffer"/>; afterwards every rank holds every segment.</summary>
@@ -108,6 +122,8 @@ public sealed class RingCollectives
 
         var sequence = _sequence++;
         var n = WorldSize;
+        var before = Measure();
+        using var span = StartSpan(Spans.AllGather, segments.Total, tag);
 
         // Ring step k: forward segment (r−k), receive segment (r−k−1).
         SendSegment(buffer.Span, segments, Rank, sequence, tag, CollectivePhase.AllGather, 0);
@@ -130,6 +146,8 @@ public sealed class RingCollectives
                 }
             }
         }
+
+        Observe(span, before, CollectivePhase.AllGather, tag);
     }
 
     private void SendSegment(Span<float> buffer, Segments segments, int segment, long sequence, CollectiveTag tag, CollectivePhase phase, int ringStep)
@@ -147,6 +165,7 @@ public sealed class RingCollectives
     {
         _transport.Send(header, data);
         BytesSent += (long)data.Length * sizeof(float);
+        _chunksSent++;
     }
 
     /// <summary>Waits for the next chunk and checks that it is exactly the expected one before anything touches the buffer.</summary>
@@ -157,6 +176,8 @@ public sealed class RingCollectives
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {
             timeout.CancelAfter(PeerTimeout);
+            var waitStart = Stopwatch.GetTimestamp();
+            Watch?.Begin(expected, left);
             try
             {
                 chunk = await _transport.ReceiveAsync(timeout.Token).ConfigureAwait(false);
@@ -164,6 +185,11 @@ public sealed class RingCollectives
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
             {
                 throw new PeerTimeoutException($"rank {Rank} waited {PeerTimeout.TotalSeconds:0.#} s for rank {left} to send {expected}");
+            }
+            finally
+            {
+                Watch?.End();
+                _waitTicks += Stopwatch.GetTimestamp() - waitStart;
             }
         }
 
@@ -190,6 +216,54 @@ public sealed class RingCollectives
         if (segments.Start(0) < 0 || segments.Start(0) + segments.Total > buffer.Length)
         {
             throw new ArgumentException($"segments {segments} exceed a buffer of {buffer.Length}");
+        }
+    }
+
+    private (long Started, long Sent, long Chunks, long Wait) Measure() => (Stopwatch.GetTimestamp(), BytesSent, _chunksSent, _waitTicks);
+
+    private Activity? StartSpan(string name, int floats, CollectiveTag tag)
+    {
+        var span = Spans.StartChild(name, _rankTag);
+        if (span is not null)
+        {
+            span.SetTag(SpanTags.Step, tag.Step);
+            span.SetTag(SpanTags.Bucket, tag.Bucket);
+            span.SetTag(SpanTags.Bytes, (long)floats * sizeof(float));
+        }
+
+        return span;
+    }
+
+    /// <summary>What one collective cost this rank: on its span, and in the collective metrics when anyone listens.</summary>
+    private void Observe(Activity? span, (long Started, long Sent, long Chunks, long Wait) before, CollectivePhase phase, CollectiveTag tag)
+    {
+        if (span is null && !Instruments.CollectiveDuration.Enabled)
+        {
+            return;
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(before.Started).TotalSeconds;
+        var sent = BytesSent - before.Sent;
+        var wait = (_waitTicks - before.Wait) / (double)Stopwatch.Frequency;
+        if (span is not null)
+        {
+            span.SetTag(SpanTags.BytesSent, sent);
+            span.SetTag(SpanTags.Chunks, _chunksSent - before.Chunks);
+            span.SetTag(SpanTags.WaitMs, Math.Round(wait * 1000, 3));
+        }
+
+        if (Instruments.CollectiveDuration.Enabled)
+        {
+            var collective = phase == CollectivePhase.ReduceScatter ? Spans.ReduceScatter : Spans.AllGather;
+            var tags = new TagList { { SpanTags.Rank, _rankTag }, { "collective", collective } };
+            Instruments.CollectiveDuration.Record(seconds, tags);
+            if (seconds > 0)
+            {
+                Instruments.BusBandwidth.Record(sent / seconds / 1e9, tags);
+            }
+
+            tags.Add(SpanTags.Bucket, tag.Bucket);
+            Instruments.CollectiveWait.Record(wait, tags);
         }
     }
 

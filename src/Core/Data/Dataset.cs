@@ -1,3 +1,4 @@
+using Distributed.Core.Telemetry;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Data;
@@ -57,6 +58,7 @@ public sealed class Dataset
             throw new ArgumentException($"batch buffers too small for {indices.Length} samples");
         }
 
+        using var span = Spans.StartPhase(Spans.Data);
         var xs = x.Span;
         var ts = t.Span;
         for (var i = 0; i < indices.Length; i++)

@@ -1,6 +1,7 @@
 using Distributed.Core.Compute;
 using Distributed.Core.Layers;
 using Distributed.Core.Losses;
+using Distributed.Core.Telemetry;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Models;
@@ -38,13 +39,21 @@ public sealed class Model
 
     public bool IsClassifier => Loss is SoftmaxCrossEntropy;
 
-    public Tensor Forward(Tensor x, bool training) => Network.Forward(x, training);
+    public Tensor Forward(Tensor x, bool training)
+    {
+        using var span = Spans.StartPhase(Spans.Forward);
+        return Network.Forward(x, training);
+    }
 
     /// <summary>
     /// Backpropagates the loss gradient left by the last <see cref="Loss"/> computation, accumulating parameter
     /// gradients; <paramref name="layerDone"/> hears each top-level layer's index as its gradients become final.
     /// </summary>
-    public void Backward(Action<int>? layerDone = null) => Network.Backward(Loss.Gradient, layerDone);
+    public void Backward(Action<int>? layerDone = null)
+    {
+        using var span = Spans.StartPhase(Spans.Backward);
+        Network.Backward(Loss.Gradient, layerDone);
+    }
 
     public string Describe() => $"{Name}: {Parameters.Count:N0} parameters{Environment.NewLine}{Network.Describe()}";
 }

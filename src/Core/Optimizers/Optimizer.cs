@@ -1,5 +1,6 @@
 using Distributed.Core.Compute;
 using Distributed.Core.Schedules;
+using Distributed.Core.Telemetry;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Optimizers;
@@ -60,6 +61,7 @@ public abstract class Optimizer
 
     public void Step()
     {
+        using var span = Spans.StartPhase(Spans.Optimizer);
         var lr = Schedule.At(Options.Lr, StepCount);
         StepCount++;
         LastLr = lr;

@@ -3,6 +3,7 @@ using Distributed.Core.Data;
 using Distributed.Core.Layers;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
+using Distributed.Core.Telemetry;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Training;
@@ -61,7 +62,9 @@ public sealed class Trainer
                 var stepStart = Stopwatch.GetTimestamp();
                 trainClock.Start();
                 var indices = plan.Batch(b);
+                using var span = Spans.StartStep(_optimizer.StepCount + 1, epoch, indices.Length);
                 var (loss, right) = TrainStep(train, indices);
+                span?.SetTag(SpanTags.Loss, loss);
                 trainClock.Stop();
                 lossSum += loss * indices.Length;
                 correct += right;
