@@ -72,15 +72,16 @@ public sealed class WorkerRuntime
         _log.WriteLine($"joined as rank {welcome.Rank} of {welcome.WorldSize}; peer service at {address}");
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, session.Aborted);
+        using var telemetry = new WorkerTelemetry(welcome, session);
         IRingTransport transport = welcome.WorldSize == 1
             ? InProcessRing.Create(1)[0]
             : new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[(welcome.Rank + 1) % welcome.WorldSize], inbox);
         await using (transport.ConfigureAwait(false))
         {
-            var ring = new RingCollectives(transport, _settings.ChunkFloats, _settings.PeerTimeout);
+            var ring = new RingCollectives(transport, _settings.ChunkFloats, _settings.PeerTimeout) { Watch = telemetry.Watch };
             try
             {
-                await _workload.RunAsync(new WorkerContext(welcome.Rank, welcome.WorldSize, ring, session, _log), linked.Token).ConfigureAwait(false);
+                await _workload.RunAsync(new WorkerContext(welcome.Rank, welcome.WorldSize, ring, session, _log, telemetry), linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (session.Aborted.IsCancellationRequested && !cancel.IsCancellationRequested)
             {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Distributed.Core.Telemetry;
 using Distributed.Protocol;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -35,6 +36,9 @@ internal sealed class CoordinatorSession : IAsyncDisposable
     public CancellationToken Aborted => _stop.Token;
 
     public string? AbortReason { get; private set; }
+
+    /// <summary>How late step assignments arrive by this clock: one half of the timeline's clock offset estimate.</summary>
+    public ClockSync Clock { get; } = new();
 
     public static async Task<CoordinatorSession> JoinAsync(string address, JoinRequest join, TimeSpan joinTimeout, TextWriter log, CancellationToken cancel)
     {
@@ -144,6 +148,11 @@ internal sealed class CoordinatorSession : IAsyncDisposable
                 while (await _call.ResponseStream.MoveNext(_stop.Token).ConfigureAwait(false))
                 {
                     var message = _call.ResponseStream.Current;
+                    if (message.BodyCase == CoordinatorMessage.BodyOneofCase.Step && message.Step.SentUnixNanos != 0)
+                    {
+                        Clock.Inbound(message.Step.SentUnixNanos, ClockSync.NowUnixNanos());
+                    }
+
                     if (message.BodyCase == CoordinatorMessage.BodyOneofCase.Abort)
                     {
                         Abort($"the coordinator aborted the job: {message.Abort.Reason}");

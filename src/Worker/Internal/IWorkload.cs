@@ -11,4 +11,4 @@ internal interface IWorkload
     Task RunAsync(WorkerContext context, CancellationToken cancel);
 }
 
-internal sealed record WorkerContext(int Rank, int WorldSize, RingCollectives Ring, CoordinatorSession Session, TextWriter Log);
+internal sealed record WorkerContext(int Rank, int WorldSize, RingCollectives Ring, CoordinatorSession Session, TextWriter Log, WorkerTelemetry Telemetry);

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Distributed.Core.Checkpoints;
 using Distributed.Core.Data;
 using Distributed.Core.DataParallel;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
+using Distributed.Core.Telemetry;
 using Distributed.Protocol;
 
 namespace Distributed.Worker.Internal;
@@ -49,7 +51,19 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 
                     step.Indices.CopyTo(indices, 0);
                     CheckIndices(indices.AsSpan(0, step.Indices.Count), data.Train.Count, step.Step);
-                    var result = await _trainer.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
+                    var sentBefore = context.Ring.BytesSent;
+                    ShardStepResult result;
+                    using (var span = StartStepSpan(step, context))
+                    {
+                        result = await _trainer.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
+                        if (span is not null && step.Indices.Count > 0)
+                        {
+                            // The rank's share of the global mean, as the mean over its own samples.
+                            span.SetTag(SpanTags.Loss, result.Loss * step.GlobalBatch / step.Indices.Count);
+                        }
+                    }
+
+                    var sent = context.Ring.BytesSent - sentBefore;
                     context.Session.Send(new WorkerMessage
                     {
                         StepDone = new StepDone
@@ -60,8 +74,11 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                             Samples = step.Indices.Count,
                             ComputeSeconds = result.ComputeSeconds,
                             CommunicationSeconds = result.CommunicationSeconds,
+                            BytesSent = sent,
                         },
                     });
+                    Record(result, sent, context.Telemetry.RankTag);
+                    context.Telemetry.Flush();
                     break;
                 case CoordinatorMessage.BodyOneofCase.Eval:
                     var eval = message.Eval;
@@ -71,11 +88,18 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                         throw new WorkerException($"evaluation range [{eval.Start}, {eval.Start + eval.Count}) is outside the {test.Count} test samples");
                     }
 
-                    var (lossSum, correct) = _trainer.EvaluateRange(test, eval.Start, eval.Count);
+                    double lossSum;
+                    long correct;
+                    using (var span = Spans.StartChild(Spans.Evaluate, context.Telemetry.RankTag, TraceContext.Extract(eval.TraceContext)))
+                    {
+                        span?.SetTag(SpanTags.Epoch, eval.Epoch);
+                        (lossSum, correct) = _trainer.EvaluateRange(test, eval.Start, eval.Count);
+                    }
+
                     context.Session.Send(new WorkerMessage { EvalDone = new EvalDone { Epoch = eval.Epoch, LossSum = lossSum, Correct = correct, Samples = eval.Count } });
                     break;
                 case CoordinatorMessage.BodyOneofCase.Finish:
-                    Finish(context);
+                    Finish(context, message.Finish);
                     return;
                 default:
                     throw new WorkerException($"unexpected message from the coordinator: {message.BodyCase}");
@@ -83,14 +107,21 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         }
     }
 
-    private void Finish(WorkerContext context)
+    private void Finish(WorkerContext context, Protocol.Finish finish)
     {
         var values = model.Parameters.Values.Span;
         if (context.Rank == 0 && savePath is not null)
         {
-            ParameterFile.Write(savePath, values);
+            using (var span = Spans.StartChild(Spans.Checkpoint, context.Telemetry.RankTag, TraceContext.Extract(finish.TraceContext)))
+            {
+                span?.SetTag(SpanTags.File, savePath);
+                ParameterFile.Write(savePath, values);
+            }
+
             context.Log.WriteLine($"saved {values.Length:N0} parameters to {savePath}");
         }
+
+        context.Telemetry.Flush();
 
         var finished = new Finished { ParameterChecksum = ParameterChecksum.Of(values) };
         if (values.Length <= 16)
@@ -99,6 +130,33 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         }
 
         context.Session.Send(new WorkerMessage { Finished = finished });
+    }
+
+    /// <summary>This rank's span of a step, a child of the coordinator's span for it (its context travels in the assignment).</summary>
+    private static Activity? StartStepSpan(StepAssignment step, WorkerContext context)
+    {
+        var span = Spans.StartStep(step.Step, step.Epoch, step.GlobalBatch, TraceContext.Extract(step.TraceContext), ActivityKind.Consumer);
+        if (span is not null)
+        {
+            span.SetTag(SpanTags.Rank, context.Telemetry.RankTag);
+            span.SetTag(SpanTags.WorldSize, context.WorldSize);
+            span.SetTag(SpanTags.LocalBatch, step.Indices.Count);
+        }
+
+        return span;
+    }
+
+    private static void Record(ShardStepResult result, long bytesSent, object rank)
+    {
+        if (!Instruments.RankCompute.Enabled && !Instruments.RankCommunication.Enabled && !Instruments.RankBytesSent.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList { { SpanTags.Rank, rank } };
+        Instruments.RankCompute.Record(result.ComputeSeconds, tags);
+        Instruments.RankCommunication.Record(result.CommunicationSeconds, tags);
+        Instruments.RankBytesSent.Add(bytesSent, tags);
     }
 
     private static void CheckIndices(ReadOnlySpan<int> indices, int count, long step)
