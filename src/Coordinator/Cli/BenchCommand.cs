@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Distributed.Coordinator.Jobs;
+using Distributed.Coordinator.Telemetry;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -18,7 +19,7 @@ internal static class BenchCommand
         var workers = new Option<int>("--workers") { Description = "worker processes in the ring", DefaultValueFactory = _ => 2 };
         var sizes = new Option<string>("--sizes") { Description = "comma-separated message sizes (1KB … 100MB)", DefaultValueFactory = _ => DefaultSizes };
         var chunkKb = new Option<int>("--chunk-kb") { Description = "ring chunk size in KB", DefaultValueFactory = _ => 256 };
-        var json = new Option<string?>("--json") { Description = "write [{bytes, ms, bus_bandwidth_gbps}] to this file" };
+        var json = new Option<string?>("--json") { Description = "write [{bytes, ms, bus_bandwidth_gbps}] to this file, and beside it (.svg) bus bandwidth against message size" };
         var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, json };
         allReduce.SetAction(async (r, cancel) =>
         {
@@ -73,6 +74,9 @@ internal static class BenchCommand
             {
                 var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
                 File.WriteAllText(path, JsonSerializer.Serialize(rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps }), options));
+                var plot = Path.ChangeExtension(path, ".svg");
+                Plots.Write(plot, Plots.BusBandwidth(rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce over gRPC, {n} worker processes, chunks of {chunk} KB"));
+                output.WriteLine($"plot: {plot} (bus bandwidth against message size)");
             }
 
             return CliApp.Ok;

@@ -1,10 +1,11 @@
 using Distributed.Coordinator.Jobs;
+using Distributed.Coordinator.Telemetry;
 using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
 
-/// <summary>A distributed run's progress on the console and in the metrics files, like a single-process run's.</summary>
-internal sealed class ConsoleTrainingReport(TextWriter output, MetricsFiles? metrics, int epochs) : ITrainingReport
+/// <summary>A run's progress on the console (the epoch lines, the live progress), in the metrics files and in the training metrics; both kinds of run report through it.</summary>
+internal sealed class ConsoleTrainingReport(TextWriter output, MetricsFiles? metrics, int epochs, TrainingProgress? progress = null, JobTelemetry? telemetry = null) : ITrainingReport
 {
     public void Line(string text)
     {
@@ -14,11 +15,19 @@ internal sealed class ConsoleTrainingReport(TextWriter output, MetricsFiles? met
         }
     }
 
-    public void Step(StepMetrics step) => metrics?.Step(step);
+    public void Step(StepMetrics step)
+    {
+        metrics?.Step(step);
+        TrainMetrics.Step(step);
+        progress?.Step(step);
+    }
 
     public void Epoch(EpochMetrics epoch)
     {
+        progress?.EpochDone();
         metrics?.Epoch(epoch);
+        TrainMetrics.Epoch(epoch);
+        telemetry?.Flush();
         Line(ConsoleReport.Epoch(epoch, epochs));
     }
 }

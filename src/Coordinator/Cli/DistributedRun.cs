@@ -1,15 +1,18 @@
+using System.CommandLine;
 using System.Globalization;
 using Distributed.Coordinator.Jobs;
+using Distributed.Coordinator.Telemetry;
 
 namespace Distributed.Coordinator.Cli;
 
 /// <summary>Drives a distributed training job from the coordinator's side and reports it as `train` does.</summary>
 internal static class DistributedRun
 {
-    public static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, TextWriter output, CancellationToken cancel)
+    public static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, TrainingProgress progress, JobTelemetry telemetry, CancellationToken cancel)
     {
-        using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat);
-        var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs);
+        var output = progress.Output;
+        using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat, PlotTitle(job, coordinator.Plan.WorldSize));
+        var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
         var driver = new TrainingDriver(coordinator, report, step => job.Schedule.At(job.OptimizerSettings.Lr, step));
         DistributedResult result;
         try
@@ -40,7 +43,42 @@ internal static class DistributedRun
             RunSummary.From(job, result.Training, result.Parameters, coordinator.Plan.WorldSize).Write(job.JsonPath);
         }
 
+        Conclude(report, telemetry, metrics);
         return CliApp.Ok;
+    }
+
+    /// <summary>The coordinator's observability for a job of <paramref name="workers"/> ranks (0: a run in this process), from the flags.</summary>
+    public static JobTelemetry Telemetry(TrainJob job, int workers, TelemetryOptionsSet t, ParseResult r, TextWriter output) =>
+        new(workers, r.GetValue(t.Timeline), t.StallThreshold(r, job.PeerTimeout), line =>
+        {
+            lock (output)
+            {
+                output.WriteLine(line);
+            }
+        });
+
+    public static TrainingProgress Progress(TrainJob job, TelemetryOptionsSet t, ParseResult r, TextWriter output) =>
+        new(output, t.ProgressMode(r), job.Options.Epochs, (job.Data.Train.Count + job.Options.BatchSize - 1) / job.Options.BatchSize);
+
+    public static string PlotTitle(TrainJob job, int workers) =>
+        $"{job.Model.Name}, {job.OptimizerSettings.Name} lr {job.OptimizerSettings.Lr.ToString("G4", CultureInfo.InvariantCulture)}, batch {job.Options.BatchSize}{(workers > 0 ? $", {workers} workers" : "")}";
+
+    /// <summary>The closing lines every run shares: where the time went (with a timeline), and where the picture is.</summary>
+    public static void Conclude(ConsoleTrainingReport report, JobTelemetry? telemetry, MetricsFiles? metrics)
+    {
+        telemetry?.Flush();
+        if (telemetry?.Breakdown() is { } breakdown)
+        {
+            foreach (var line in breakdown.Split('\n'))
+            {
+                report.Line(line);
+            }
+        }
+
+        if (metrics is not null)
+        {
+            report.Line($"plot: {metrics.PlotPath} (loss and accuracy against step)");
+        }
     }
 
     public static void Describe(TrainJob job, TextWriter output)

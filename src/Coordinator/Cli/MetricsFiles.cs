@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
+using Distributed.Coordinator.Telemetry;
 using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
 
 /// <summary>
 /// `--out DIR`: steps.csv|jsonl (one row per optimizer step) and epochs.csv|jsonl (one row per epoch),
-/// flushed at each epoch so a crashed run keeps what it measured.
+/// flushed at each epoch so a crashed run keeps what it measured; and beside them training.svg, loss and accuracy
+/// against step, drawn when the files are closed.
 /// </summary>
 internal sealed class MetricsFiles : IDisposable
 {
@@ -14,9 +16,15 @@ internal sealed class MetricsFiles : IDisposable
     private readonly StreamWriter _steps;
     private readonly StreamWriter _epochs;
     private readonly bool _jsonl;
+    private readonly string _directory;
+    private readonly string _title;
+    private readonly List<StepMetrics> _stepHistory = [];
+    private readonly List<EpochMetrics> _epochHistory = [];
 
-    public MetricsFiles(string directory, string format)
+    public MetricsFiles(string directory, string format, string title = "training")
     {
+        _directory = directory;
+        _title = title;
         Directory.CreateDirectory(directory);
         _jsonl = format == "jsonl";
         var ext = _jsonl ? "jsonl" : "csv";
@@ -29,8 +37,12 @@ internal sealed class MetricsFiles : IDisposable
         }
     }
 
+    /// <summary>The picture of the run, written when the files are closed.</summary>
+    public string PlotPath => Path.Combine(_directory, "training.svg");
+
     public void Step(StepMetrics s)
     {
+        _stepHistory.Add(s);
         if (_jsonl)
         {
             _steps.WriteLine(JsonSerializer.Serialize(s, Json));
@@ -42,6 +54,7 @@ internal sealed class MetricsFiles : IDisposable
 
     public void Epoch(EpochMetrics e)
     {
+        _epochHistory.Add(e);
         if (_jsonl)
         {
             _epochs.WriteLine(JsonSerializer.Serialize(e, Json));
@@ -60,5 +73,9 @@ internal sealed class MetricsFiles : IDisposable
     {
         _steps.Dispose();
         _epochs.Dispose();
+        if (_stepHistory.Count > 0)
+        {
+            Plots.Write(PlotPath, Plots.Training(_stepHistory, _epochHistory, _title));
+        }
     }
 }

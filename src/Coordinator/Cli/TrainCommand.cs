@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Distributed.Coordinator.Jobs;
+using Distributed.Coordinator.Telemetry;
 using Distributed.Core.Checkpoints;
+using Distributed.Core.Telemetry;
 using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
@@ -16,8 +18,9 @@ internal static class TrainCommand
     {
         var o = new TrainOptionsSet();
         var d = new DistributedOptionsSet();
+        var t = new TelemetryOptionsSet();
         var command = new Command("train", "Train a model (linreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
-        foreach (var option in o.All.Concat(d.ForTrain))
+        foreach (var option in o.All.Concat(d.ForTrain).Concat(t.ForTrain))
         {
             command.Add(option);
         }
@@ -30,24 +33,25 @@ internal static class TrainCommand
                 throw new UsageException($"--workers must be 0 (this process) or more, got {workers}");
             }
 
-            return workers == 0 ? Task.FromResult(RunHere(o, d, parsed, output)) : RunLocalJobAsync(o, d, parsed, workers, output, cancel);
+            return workers == 0 ? Task.FromResult(RunHere(o, d, t, parsed, output)) : RunLocalJobAsync(o, d, t, parsed, workers, output, cancel);
         });
         return command;
     }
 
-    private static int RunHere(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, TextWriter output)
+    private static int RunHere(TrainOptionsSet o, DistributedOptionsSet d, TelemetryOptionsSet t, ParseResult r, TextWriter output)
     {
         var job = JobSetup.Build(o, d, r);
+        using var export = TelemetryExport.Start("trainer", r.GetValue(t.TraceConsole));
+        using var progress = DistributedRun.Progress(job, t, r, output);
+        output = progress.Output;
         DistributedRun.Describe(job, output);
 
-        using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat);
+        using var telemetry = r.GetValue(t.Timeline) is null ? null : DistributedRun.Telemetry(job, 0, t, r, output);
+        using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat, DistributedRun.PlotTitle(job, 0));
+        var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
         var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength);
-        trainer.StepCompleted += s => metrics?.Step(s);
-        trainer.EpochCompleted += e =>
-        {
-            metrics?.Epoch(e);
-            output.WriteLine(ConsoleReport.Epoch(e, job.Options.Epochs));
-        };
+        trainer.StepCompleted += report.Step;
+        trainer.EpochCompleted += report.Epoch;
 
         var result = trainer.Fit(job.Data.Train, job.Data.Test);
         output.WriteLine(ConsoleReport.Final(result));
@@ -60,6 +64,8 @@ internal static class TrainCommand
 
         if (job.SavePath is not null)
         {
+            using var span = Spans.StartChild(Spans.Checkpoint, null);
+            span?.SetTag(SpanTags.File, job.SavePath);
             ParameterFile.Write(job.SavePath, values.Span);
         }
 
@@ -68,22 +74,27 @@ internal static class TrainCommand
             RunSummary.From(job, result, small, workers: 0).Write(job.JsonPath);
         }
 
+        DistributedRun.Conclude(report, telemetry, metrics);
         return CliApp.Ok;
     }
 
-    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int workers, TextWriter output, CancellationToken cancel)
+    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, DistributedOptionsSet d, TelemetryOptionsSet t, ParseResult r, int workers, TextWriter output, CancellationToken cancel)
     {
         // Like torchrun, split the cores among the workers unless told otherwise; the coordinator's model only describes the job.
-        var threads = r.GetValue(o.Threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / workers);
+        var threads = r.GetValue(o.Threads) is > 0 and var n ? n : Math.Max(1, Environment.ProcessorCount / workers);
         var job = JobSetup.Build(o, d, r, threadsOverride: 1);
+        using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
+        using var progress = DistributedRun.Progress(job, t, r, output);
+        output = progress.Output;
         DistributedRun.Describe(job, output);
         output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
 
         var jobId = $"local-{Environment.ProcessId}";
-        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId));
+        using var telemetry = DistributedRun.Telemetry(job, workers, t, r, output);
+        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId) with { SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport }) { Observer = telemetry };
         await using var host = await CoordinatorHost.StartAsync(coordinator, "127.0.0.1", 0, cancel);
         await using var launcher = new LocalLauncher(coordinator, output);
-        var inherited = ForwardedArguments.Of(r, o.All.Where(x => x != o.Out && x != o.MetricsFormat && x != o.Json && x != o.Threads).Concat(d.Inherited)).ToArray();
+        var inherited = ForwardedArguments.Of(r, o.All.Where(x => x != o.Out && x != o.MetricsFormat && x != o.Json && x != o.Threads).Concat(d.Inherited).Concat(t.Inherited)).ToArray();
         for (var rank = 0; rank < workers; rank++)
         {
             launcher.Start(rank, [
@@ -98,7 +109,7 @@ internal static class TrainCommand
             ]);
         }
 
-        var code = await DistributedRun.DriveAsync(job, coordinator, output, cancel);
+        var code = await DistributedRun.DriveAsync(job, coordinator, progress, telemetry, cancel);
         await launcher.WaitForExitAsync(TimeSpan.FromSeconds(10));
         return code;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distributed.Coordinator.Telemetry;
 using Distributed.Worker;
 
 namespace Distributed.Coordinator.Cli;
@@ -10,9 +11,10 @@ internal static class WorkerCommand
     {
         var o = new TrainOptionsSet();
         var d = new DistributedOptionsSet();
+        var t = new TelemetryOptionsSet();
         var bench = new Option<string?>("--bench-allreduce") { Description = "benchmark all-reduce of these sizes instead of training (set by `bench allreduce`)", Hidden = true };
         var command = new Command("worker", "Run one worker of a distributed job: join the coordinator, train your shard, exchange gradients with your ring neighbours.");
-        foreach (var option in o.All.Concat(d.ForWorker))
+        foreach (var option in o.All.Concat(d.ForWorker).Concat(t.ForWorker))
         {
             command.Add(option);
         }
@@ -53,6 +55,7 @@ internal static class WorkerCommand
                 runtime = WorkerRuntime.ForTraining(settings with { Config = job.Config, PeerTimeout = job.PeerTimeout, JoinTimeout = job.JoinTimeout }, job.Model, job.OptimizerSettings, job.Schedule, job.Data, job.Parallel, job.SavePath, output);
             }
 
+            using var export = TelemetryExport.Start("worker", r.GetValue(t.TraceConsole));
             await runtime.RunAsync(cancel);
             return CliApp.Ok;
         });

@@ -38,6 +38,9 @@ internal sealed class JobCoordinator
 
     public IReadOnlyList<WorkerSession> Ranks => _ranks;
 
+    /// <summary>Hears every worker message first (telemetry); set before the workers join.</summary>
+    public IJobObserver? Observer { get; init; }
+
     /// <summary>One worker's session, from join to the end of the job.</summary>
     public async Task RunSessionAsync(IAsyncStreamReader<WorkerMessage> requests, IServerStreamWriter<CoordinatorMessage> responses, ServerCallContext context)
     {
@@ -59,7 +62,7 @@ internal sealed class JobCoordinator
             throw;
         }
 
-        var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize };
+        var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize, SendSpans = Plan.SendSpans, WaitReportSeconds = Plan.WaitReport.TotalSeconds };
         welcome.Ring.AddRange(ranks.Select(s => s.Join.Address));
         await responses.WriteAsync(new CoordinatorMessage { Welcome = welcome }, cancel).ConfigureAwait(false);
 
@@ -69,7 +72,7 @@ internal sealed class JobCoordinator
             while (await requests.MoveNext(cancel).ConfigureAwait(false))
             {
                 session.Heard();
-                if (requests.Current.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
+                if (requests.Current.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat && Observer?.Observe(session.Rank, requests.Current) != true)
                 {
                     _events.Writer.TryWrite(new SessionEvent(session.Rank, requests.Current, null));
                 }

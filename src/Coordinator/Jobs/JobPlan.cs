@@ -31,6 +31,12 @@ internal sealed record JobPlan
     /// <summary>A worker silent for this long (no report, no heartbeat) fails the job.</summary>
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Workers send their spans (a timeline is being written).</summary>
+    public bool SendSpans { get; init; }
+
+    /// <summary>Workers report a collective wait once it lasts this long, for the stall warning (zero: never).</summary>
+    public TimeSpan WaitReport { get; init; }
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WorldSize, "workers");

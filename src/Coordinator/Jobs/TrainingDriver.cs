@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Distributed.Core.DataParallel;
+using Distributed.Core.Telemetry;
 using Distributed.Core.Training;
 using Distributed.Protocol;
 
@@ -22,13 +23,16 @@ internal sealed record DistributedResult(TrainingResult Training, float[]? Param
 /// Drives a training job: checks that all ranks start from identical parameters, owns the seeded epoch
 /// permutation and sends each rank its indices for each step (two steps ahead, so no worker waits for the next
 /// assignment), sums the ranks' losses into the global batch's, has every rank evaluate a slice of the test set,
-/// and at the end checks that all ranks hold bitwise-identical parameters.
+/// and at the end checks that all ranks hold bitwise-identical parameters. Each step is one trace: its span
+/// opens when the step is assigned and closes when every rank has reported it, and its context travels in the
+/// assignments so each rank's step span is its child.
 /// </summary>
 internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report, Func<long, double> learningRateAt)
 {
     private const int StepsAhead = 2;
 
     private readonly Dictionary<long, StepDone?[]> _stepReports = [];
+    private readonly Dictionary<long, Activity> _stepSpans = [];
 
     public async Task<DistributedResult> RunAsync(CancellationToken cancel)
     {
@@ -77,6 +81,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
                 var batch = batches.Batch(b).Length;
                 var loss = reports.Sum(r => r.Loss);
+                EndStepSpan(step, loss);
                 lossSum += loss * batch;
                 correct += reports.Sum(r => r.Correct);
                 samples += batch;
@@ -93,8 +98,15 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         }
 
         job.Awaiting = "every rank's final checksum";
-        job.Broadcast(new CoordinatorMessage { Finish = new Finish() });
-        var finals = await CollectAsync(WorkerMessage.BodyOneofCase.Finished, m => m.Finished, cancel).ConfigureAwait(false);
+        Finished[] finals;
+        using (var span = Spans.StartChild(Spans.Finish, null))
+        {
+            var finish = new Finish();
+            TraceContext.Inject(span, finish.TraceContext);
+            job.Broadcast(new CoordinatorMessage { Finish = finish });
+            finals = await CollectAsync(WorkerMessage.BodyOneofCase.Finished, m => m.Finished, cancel).ConfigureAwait(false);
+        }
+
         var checksum = finals[0].ParameterChecksum;
         var differing = Array.FindIndex(finals, f => f.ParameterChecksum != checksum);
         if (differing > 0)
@@ -110,12 +122,39 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
     private void Assign(BatchPlan batches, int batchIndex, long step, int epoch)
     {
         var global = batches.Batch(batchIndex);
+        var span = StartStepSpan(step, epoch, global.Length);
         foreach (var session in job.Ranks)
         {
             var (start, count) = BatchShards.Of(global.Length, session.Rank, job.Plan.WorldSize);
-            var assignment = new StepAssignment { Step = step, Epoch = epoch, GlobalBatch = global.Length };
+            var assignment = new StepAssignment { Step = step, Epoch = epoch, GlobalBatch = global.Length, SentUnixNanos = ClockSync.NowUnixNanos() };
+            TraceContext.Inject(span, assignment.TraceContext);
             assignment.Indices.AddRange(global.Slice(start, count).ToArray());
             session.Send(new CoordinatorMessage { Step = assignment });
+        }
+    }
+
+    /// <summary>The root of a step's trace, kept open (but not current) while later steps are assigned.</summary>
+    private Activity? StartStepSpan(long step, int epoch, int globalBatch)
+    {
+        var span = Spans.StartDetached(Spans.Step);
+        if (span is not null)
+        {
+            span.SetTag(SpanTags.Step, step);
+            span.SetTag(SpanTags.Epoch, epoch);
+            span.SetTag(SpanTags.GlobalBatch, globalBatch);
+            span.SetTag(SpanTags.WorldSize, job.Plan.WorldSize);
+            _stepSpans[step] = span;
+        }
+
+        return span;
+    }
+
+    private void EndStepSpan(long step, double loss)
+    {
+        if (_stepSpans.Remove(step, out var span))
+        {
+            span.SetTag(SpanTags.Loss, loss);
+            Spans.StopDetached(span);
         }
     }
 
@@ -147,10 +186,14 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
     private async Task<(double? Loss, double? Accuracy)> EvaluateAsync(int epoch, CancellationToken cancel)
     {
         job.Awaiting = $"every rank's evaluation after epoch {epoch}";
+        using var span = Spans.StartChild(Spans.Evaluate, null);
+        span?.SetTag(SpanTags.Epoch, epoch);
         foreach (var session in job.Ranks)
         {
             var (start, count) = BatchShards.Of(job.Plan.TestSamples, session.Rank, job.Plan.WorldSize);
-            session.Send(new CoordinatorMessage { Eval = new EvalRequest { Epoch = epoch, Start = start, Count = count } });
+            var request = new EvalRequest { Epoch = epoch, Start = start, Count = count };
+            TraceContext.Inject(span, request.TraceContext);
+            session.Send(new CoordinatorMessage { Eval = request });
         }
 
         var results = await CollectAsync(WorkerMessage.BodyOneofCase.EvalDone, m => m.EvalDone, cancel).ConfigureAwait(false);
