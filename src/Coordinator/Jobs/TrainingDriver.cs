@@ -74,14 +74,14 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 job.CurrentStep = step;
                 job.Awaiting = $"every rank's report of step {step}";
                 var reports = await CollectStepAsync(step, cancel).ConfigureAwait(false);
+                var loss = reports.Sum(r => r.Loss);
+                EndStepSpan(step, loss);
                 if (b + StepsAhead < batches.BatchesPerEpoch)
                 {
                     Assign(batches, b + StepsAhead, step + StepsAhead, epoch);
                 }
 
                 var batch = batches.Batch(b).Length;
-                var loss = reports.Sum(r => r.Loss);
-                EndStepSpan(step, loss);
                 lossSum += loss * batch;
                 correct += reports.Sum(r => r.Correct);
                 samples += batch;
