@@ -57,8 +57,12 @@ internal static class DistributedRun
             }
         });
 
-    public static TrainingProgress Progress(TrainJob job, TelemetryOptionsSet t, ParseResult r, TextWriter output) =>
-        new(output, t.ProgressMode(r), job.Options.Epochs, (job.Data.Train.Count + job.Options.BatchSize - 1) / job.Options.BatchSize);
+    /// <summary>The live progress of a run; also where the observability flags are checked, since every kind of run starts here.</summary>
+    public static TrainingProgress Progress(TrainJob job, TelemetryOptionsSet t, ParseResult r, TextWriter output)
+    {
+        t.StallThreshold(r, job.PeerTimeout);
+        return new(output, t.ProgressMode(r), job.Options.Epochs, (job.Data.Train.Count + job.Options.BatchSize - 1) / job.Options.BatchSize);
+    }
 
     public static string PlotTitle(TrainJob job, int workers) =>
         $"{job.Model.Name}, {job.OptimizerSettings.Name} lr {job.OptimizerSettings.Lr.ToString("G4", CultureInfo.InvariantCulture)}, batch {job.Options.BatchSize}{(workers > 0 ? $", {workers} workers" : "")}";

@@ -58,7 +58,15 @@ internal static class Plots
         var series = rows.GroupBy(r => r.Workers).OrderBy(g => g.Key)
             .Select((g, i) => new ChartSeries($"{g.Key} workers", g.OrderBy(r => r.Bytes).Select(r => ((double)r.Bytes, r.Gbps)).ToArray(), colors[i % colors.Length], Markers: true))
             .ToArray();
-        return SvgChart.Render(title, "message size", [new ChartPanel("bus bandwidth (GB/s)", series, LogY: true)], logX: true, xFormat: b => ByteSizes.Format((long)b));
+        // Ticks at powers of four from 1 KB (1 KB, 4 KB, … 64 MB), or of sixteen when that is too many to read.
+        var sizes = series.SelectMany(s => s.Points).Select(p => p.X).DefaultIfEmpty(1024).ToArray();
+        var ticks = Enumerable.Range(0, 16).Select(k => 1024 * Math.Pow(4, k)).Where(t => t >= sizes.Min() / 1.25 && t <= sizes.Max() * 1.25).ToArray();
+        if (ticks.Length > 8)
+        {
+            ticks = ticks.Where((_, i) => i % 2 == 0).ToArray();
+        }
+
+        return SvgChart.Render(title, "message size", [new ChartPanel("bus bandwidth (GB/s)", series, LogY: true)], logX: true, xFormat: b => ByteSizes.Format((long)b), xTicks: ticks);
     }
 
     /// <summary>Throughput against worker count, with ideal linear scaling from the smallest count for reference.</summary>

@@ -25,7 +25,8 @@ internal static class SvgChart
     private const double Gap = 36;
     private const double Bottom = 52;
 
-    public static string Render(string title, string xLabel, IReadOnlyList<ChartPanel> panels, bool logX = false, Func<double, string>? xFormat = null, int width = 860, int panelHeight = 280)
+    /// <param name="xTicks">Tick values for the x axis (say, powers of two for byte sizes) instead of round decimal ones.</param>
+    public static string Render(string title, string xLabel, IReadOnlyList<ChartPanel> panels, bool logX = false, Func<double, string>? xFormat = null, IReadOnlyList<double>? xTicks = null, int width = 860, int panelHeight = 280)
     {
         var height = Top + (panels.Count * panelHeight) + ((panels.Count - 1) * Gap) + Bottom;
         var svg = new StringBuilder();
@@ -34,7 +35,9 @@ internal static class SvgChart
         svg.Append(Inv($"<text x=\"{width / 2.0:0}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">{Escape(title)}</text>\n"));
 
         var allX = panels.SelectMany(p => p.Series).SelectMany(s => s.Points).Select(p => p.X).Where(x => double.IsFinite(x) && (!logX || x > 0)).ToArray();
-        var (xMin, xMax) = Range(allX, logX, null, null);
+        var (xMin, xMax) = xTicks is null || allX.Length == 0
+            ? Range(allX, logX, null, null)
+            : logX ? (allX.Min() / 1.25, allX.Max() * 1.25) : Range(allX, false, null, null);
         var plotWidth = width - Left - Right;
         for (var i = 0; i < panels.Count; i++)
         {
@@ -52,7 +55,7 @@ internal static class SvgChart
                 svg.Append(Inv($"<text x=\"{Left - 6}\" y=\"{Y(t) + 4:0.#}\" text-anchor=\"end\">{Escape(Number(t))}</text>\n"));
             }
 
-            foreach (var t in Ticks(xMin, xMax, logX))
+            foreach (var t in xTicks?.Where(t => t >= xMin && t <= xMax) ?? Ticks(xMin, xMax, logX))
             {
                 svg.Append(Inv($"<line x1=\"{X(t):0.#}\" x2=\"{X(t):0.#}\" y1=\"{top:0.#}\" y2=\"{top + panelHeight:0.#}\" stroke=\"#eee\"/>"));
                 if (i == panels.Count - 1)

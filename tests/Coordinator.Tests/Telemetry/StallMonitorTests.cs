@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Distributed.Coordinator.Telemetry;
+using Distributed.Protocol;
+
+namespace Distributed.Coordinator.Tests.Telemetry;
+
+public class StallMonitorTests
+{
+    private static readonly TimeSpan Threshold = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void NamesTheRankThatNeitherFinishedNorArrived()
+    {
+        using var monitor = new StallMonitor(4, Threshold, _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        for (var r = 0; r < 4; r++)
+        {
+            monitor.StepDone(r, 11);
+        }
+
+        // Rank 2 froze in step 12's compute: rank 3 waits for it, rank 0 for rank 3, rank 1 for rank 0.
+        monitor.Waiting(3, Wait(12, waitingFor: 2, seconds: 61), now);
+        monitor.Waiting(0, Wait(12, waitingFor: 3, seconds: 60.5), now);
+        monitor.Waiting(1, Wait(12, waitingFor: 0, seconds: 60.2), now);
+
+        var warning = monitor.Check(now);
+
+        Assert.NotNull(warning);
+        Assert.StartsWith("warning: step 12 is stalled: rank 2 has not arrived at its collectives", warning);
+        Assert.Contains("rank 3 61 s at step 12 in bucket 0's reduce-scatter for rank 2", warning);
+        Assert.DoesNotContain("ranks", warning.Split('(')[0]);
+    }
+
+    [Fact]
+    public void StaysQuietBelowTheThresholdAndWarnsOncePerPeriod()
+    {
+        using var monitor = new StallMonitor(2, Threshold, _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        monitor.Waiting(0, Wait(1, waitingFor: 1, seconds: 30), now);
+
+        Assert.Null(monitor.Check(now));
+        var later = now + (31 * Stopwatch.Frequency);
+        Assert.Contains("step 1 is stalled: rank 1 has not arrived", monitor.Check(later));
+        Assert.Null(monitor.Check(later + Stopwatch.Frequency));
+        Assert.NotNull(monitor.Check(later + (61 * Stopwatch.Frequency)));
+    }
+
+    [Fact]
+    public void ARankThatFinishedTheStepOrResumedIsNotWaiting()
+    {
+        using var monitor = new StallMonitor(3, Threshold, _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        monitor.Waiting(0, Wait(5, waitingFor: 2, seconds: 90), now);
+        monitor.Waiting(1, Wait(5, waitingFor: 0, seconds: 90), now);
+        monitor.StepDone(0, 5);
+        monitor.Waiting(1, Wait(5, waitingFor: 0, seconds: 91, resumed: true), now);
+
+        Assert.Null(monitor.Check(now));
+    }
+
+    [Fact]
+    public void EveryRankWaitingPointsAtALinkNotARank()
+    {
+        using var monitor = new StallMonitor(2, Threshold, _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        monitor.StepDone(0, 2);
+        monitor.StepDone(1, 2);
+        monitor.Waiting(0, Wait(3, waitingFor: 1, seconds: 70), now);
+        monitor.Waiting(1, Wait(3, waitingFor: 0, seconds: 70), now);
+
+        Assert.Contains("every unfinished rank is waiting", monitor.Check(now));
+    }
+
+    [Fact]
+    public void ReportDelayIsShortBesideTheThreshold()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), StallMonitor.ReportDelay(TimeSpan.FromSeconds(60)));
+        Assert.Equal(TimeSpan.FromSeconds(0.5), StallMonitor.ReportDelay(TimeSpan.FromSeconds(1)));
+    }
+
+    private static CollectiveWait Wait(long step, int waitingFor, double seconds, bool resumed = false) =>
+        new() { Step = step, Bucket = 0, Collective = "reduce-scatter", WaitingFor = waitingFor, WaitedSeconds = seconds, Resumed = resumed };
+}
