@@ -5,6 +5,7 @@ using Distributed.Coordinator.Tests.Cli;
 namespace Distributed.Coordinator.Tests.Telemetry;
 
 /// <summary>The observability flags of a run in this process: the timeline, the picture beside the metrics, bad values.</summary>
+[Collection(nameof(ListensToSpans))]
 public class TelemetryCommandTests
 {
     [Fact]
@@ -45,3 +46,7 @@ public class TelemetryCommandTests
         Assert.Contains(message, err);
     }
 }
+
+/// <summary>A timeline listens to the process-wide ActivitySource: no other run may train beside it in this process.</summary>
+[CollectionDefinition(nameof(ListensToSpans), DisableParallelization = true)]
+public sealed class ListensToSpans;
