@@ -119,7 +119,7 @@ internal sealed class JobTelemetry : IJobObserver, IDisposable
             text.Append(p > 0 ? string.Create(CultureInfo.InvariantCulture, $"{_collectiveMs[p - 1] / step.Count,12:0.000}{_waitMs[p - 1] / step.Count,11:0.000}\n") : "\n");
         }
 
-        return text.ToString().TrimEnd('\n');
+        return string.Join('\n', text.ToString().TrimEnd('\n').Split('\n').Select(l => l.TrimEnd()));
     }
 
     public void Dispose()
