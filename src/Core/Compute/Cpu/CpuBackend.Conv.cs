@@ -23,29 +23,23 @@ public sealed partial class CpuBackend
         var col = workspace.View(0, k, np);
         var yT = workspace.View(k * np, cout, np);
 
-        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         Im2Col(x, col, g, n);
-        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         Gemm(false, false, cout, np, k, 1f, weight, col, 0f, yT);
-        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-
 
         // yT is [Cout][N][P]; y is [N][Cout][P]. Add the bias while reordering.
-        var p = g.OutputPlane;
-        var yts = yT.Storage.AsMemory(yT.Offset, cout * np);
-        var ys = y.Storage.AsMemory(y.Offset, n * cout * p);
-        var b = bias.Storage.AsMemory(bias.Offset, cout);
-        ParallelRanges(n * cout, p, (first, last) =>
+        ParallelRanges(n * cout, g.OutputPlane, new BiasReorder(yT, y, bias, cout, np, g.OutputPlane), static (in BiasReorder r, int first, int last) =>
         {
             for (var nc = first; nc < last; nc++)
             {
-                var s = nc / cout;
-                var co = nc % cout;
-                var src = yts.Span.Slice((co * np) + (s * p), p);
-                TensorPrimitives.Add(src, b.Span[co], ys.Span.Slice(nc * p, p));
+                var s = nc / r.Cout;
+                var co = nc % r.Cout;
+                var src = r.Transposed.Span.Slice((co * r.Np) + (s * r.Plane), r.Plane);
+                TensorPrimitives.Add(src, r.Bias.Span[co], r.Output.Span.Slice(nc * r.Plane, r.Plane));
             }
         });
     }
+
+    private readonly record struct BiasReorder(Tensor Transposed, Tensor Output, Tensor Bias, int Cout, int Np, int Plane);
 
     public void Conv2dBackward(Tensor x, Tensor weight, Tensor dy, Tensor weightGrad, Tensor biasGrad, Tensor? dx, ConvGeometry g, Tensor workspace)
     {
@@ -106,26 +100,24 @@ public sealed partial class CpuBackend
     /// col[(c,kh,kw), s·P + (oh,ow)] = x[s, c, oh·stride − pad + kh, ow·stride − pad + kw], 0 outside.
     /// Rows are independent, so they are filled in parallel; stride-1 lines are one block copy.
     /// </summary>
-    private void Im2Col(Tensor x, Tensor col, ConvGeometry g, int n)
-    {
-        var xs = x.Storage;
-        var xOffset = x.Offset;
-        var cols = col.Storage;
-        var colOffset = col.Offset;
-        var np = n * g.OutputPlane;
-        var kernelArea = g.KernelH * g.KernelW;
-        ParallelRanges(g.PatchSize, np, (first, last) =>
+    private void Im2Col(Tensor x, Tensor col, ConvGeometry g, int n) =>
+        ParallelRanges(g.PatchSize, n * g.OutputPlane, new ConvIo(x, col, g, n), static (in ConvIo io, int first, int last) =>
         {
+            var g = io.Geometry;
+            var np = io.Batch * g.OutputPlane;
+            var xs = io.Image.Span;
+            var cols = io.Columns.Span;
+            var kernelArea = g.KernelH * g.KernelW;
             for (var r = first; r < last; r++)
             {
                 var c = r / kernelArea;
                 var kh = r % kernelArea / g.KernelW;
                 var kw = r % g.KernelW;
-                var row = cols.AsSpan(colOffset + (r * np), np);
+                var row = cols.Slice(r * np, np);
                 var (from, to) = ValidColumns(g, kw);
-                for (var s = 0; s < n; s++)
+                for (var s = 0; s < io.Batch; s++)
                 {
-                    var src = xs.AsSpan(xOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane);
+                    var src = xs.Slice(((s * g.Channels) + c) * g.InputPlane, g.InputPlane);
                     for (var y = 0; y < g.OutHeight; y++)
                     {
                         var line = row.Slice((s * g.OutputPlane) + (y * g.OutWidth), g.OutWidth);
@@ -153,37 +145,38 @@ public sealed partial class CpuBackend
                 }
             }
         });
-    }
+
+    /// <summary>An image batch and its im2col matrix: the inputs of one im2col or col2im region.</summary>
+    private readonly record struct ConvIo(Tensor Image, Tensor Columns, ConvGeometry Geometry, int Batch);
 
     /// <summary>
     /// The adjoint of im2col: dx is overwritten with the sum of every column entry that read it. Channels own
     /// disjoint planes of dx, so they run in parallel, and each element sums in a fixed order.
     /// </summary>
-    private void Col2Im(Tensor col, Tensor dx, ConvGeometry g, int n)
-    {
-        var cols = col.Storage;
-        var colOffset = col.Offset;
-        var dxs = dx.Storage;
-        var dxOffset = dx.Offset;
-        var np = n * g.OutputPlane;
-        ParallelRanges(g.Channels, (long)g.KernelH * g.KernelW * np, (first, last) =>
+    private void Col2Im(Tensor col, Tensor dx, ConvGeometry g, int n) =>
+        ParallelRanges(g.Channels, (long)g.KernelH * g.KernelW * n * g.OutputPlane, new ConvIo(dx, col, g, n), static (in ConvIo io, int first, int last) =>
         {
+            var g = io.Geometry;
+            var n = io.Batch;
+            var np = n * g.OutputPlane;
+            var cols = io.Columns.Span;
+            var dxs = io.Image.Span;
             for (var c = first; c < last; c++)
             {
                 for (var s = 0; s < n; s++)
                 {
-                    dxs.AsSpan(dxOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane).Clear();
+                    dxs.Slice(((s * g.Channels) + c) * g.InputPlane, g.InputPlane).Clear();
                 }
 
                 for (var kh = 0; kh < g.KernelH; kh++)
                 {
                     for (var kw = 0; kw < g.KernelW; kw++)
                     {
-                        var row = cols.AsSpan(colOffset + ((((c * g.KernelH) + kh) * g.KernelW + kw) * np), np);
+                        var row = cols.Slice((((c * g.KernelH) + kh) * g.KernelW + kw) * np, np);
                         var (from, to) = ValidColumns(g, kw);
                         for (var s = 0; s < n; s++)
                         {
-                            var dst = dxs.AsSpan(dxOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane);
+                            var dst = dxs.Slice(((s * g.Channels) + c) * g.InputPlane, g.InputPlane);
                             for (var y = 0; y < g.OutHeight; y++)
                             {
                                 var iy = (y * g.Stride) - g.Padding + kh;
@@ -211,7 +204,6 @@ public sealed partial class CpuBackend
                 }
             }
         });
-    }
 
     /// <summary>The output columns [from, to) whose input column xo·stride − pad + kw lies inside the image.</summary>
     private static (int From, int To) ValidColumns(ConvGeometry g, int kw)
