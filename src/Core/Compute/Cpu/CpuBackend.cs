@@ -12,6 +12,7 @@ public sealed partial class CpuBackend : IComputeBackend
 {
     private readonly ThreadTeam _team;
     private readonly Dictionary<Type, IParallelWork> _rangeWorks = [];
+    private readonly Dictionary<Type, IParallelWork> _taskWorks = [];
 
     private readonly CpuGemm _gemm;
 
@@ -86,7 +87,62 @@ public sealed partial class CpuBackend : IComputeBackend
         }
     }
 
+    /// <summary>
+    /// Runs body(task, tasks) for each of <paramref name="tasks"/> tasks on the team (capped at the thread count), for
+    /// work that keeps per-task scratch: task t may use scratch slot t, since no two running tasks share an index.
+    /// </summary>
+    private void ParallelTasks<TState>(int tasks, in TState state, TaskBody<TState> body)
+    {
+        tasks = Math.Clamp(tasks, 1, Threads);
+        if (tasks == 1)
+        {
+            body(state, 0, 1);
+            return;
+        }
+
+        if (!_taskWorks.TryGetValue(typeof(TState), out var cached))
+        {
+            cached = new TaskWork<TState>();
+            _taskWorks[typeof(TState)] = cached;
+        }
+
+        var work = (TaskWork<TState>)cached;
+        work.Set(state, body, tasks);
+        try
+        {
+            _team.Run(work, tasks);
+        }
+        finally
+        {
+            work.Clear();
+        }
+    }
+
     private delegate void RangeBody<TState>(in TState state, int start, int end);
+
+    private delegate void TaskBody<TState>(in TState state, int task, int tasks);
+
+    private sealed class TaskWork<TState> : IParallelWork
+    {
+        private TState _state = default!;
+        private TaskBody<TState>? _body;
+        private int _tasks;
+
+        public void Set(in TState state, TaskBody<TState> body, int tasks)
+        {
+            _state = state;
+            _body = body;
+            _tasks = tasks;
+        }
+
+        public void Clear()
+        {
+            _state = default!;
+            _body = null;
+        }
+
+        public void Execute(int task) => _body!(_state, task, _tasks);
+    }
 
     private sealed class RangeWork<TState> : IParallelWork
     {

@@ -21,8 +21,7 @@ internal sealed class CpuGemm
     private const long MinMultiplyAddsPerTask = 1 << 16;
 
     private readonly ThreadTeam _team;
-    private readonly AlignedScratch _packedA = new();
-    private readonly AlignedScratch _packedB = new();
+    private readonly GemmScratch _scratch = new();
     private readonly PackPhase _packPhase;
     private readonly ComputePhase _computePhase;
     private Call _call;
@@ -48,9 +47,7 @@ internal sealed class CpuGemm
     {
         var panelsM = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
         var panelsN = (n + Nr - 1) / Nr;
-        _packedA.Span(checked(panelsM * k * GemmMicroKernel.Rows));
-        _packedB.Span(checked(panelsN * k * Nr));
-        _call = new Call(transposeA, transposeB, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset, panelsM, panelsN);
+        _call = Prepare(_scratch, transposeA, transposeB, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset);
         try
         {
             var work = (long)m * n * k;
@@ -66,13 +63,37 @@ internal sealed class CpuGemm
         }
     }
 
-    private void Pack(int task, int tasks)
+    /// <summary>
+    /// The same product entirely on the calling thread with the caller's scratch: for work that is already split
+    /// across the team at a coarser grain (convolution runs one sample per call).
+    /// </summary>
+    public void MultiplyOnThisThread(GemmScratch scratch, bool transposeA, bool transposeB, int m, int n, int k, float alpha, float[] a, int aOffset, float[] b, int bOffset, float[] c, int cOffset)
     {
-        var c = _call;
+        if (m == 0 || n == 0 || k == 0 || alpha == 0f)
+        {
+            return;
+        }
+
+        var call = Prepare(scratch, transposeA, transposeB, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset);
+        Pack(call, scratch, 0, 1);
+        Compute(call, scratch, 0, 1);
+    }
+
+    private Call Prepare(GemmScratch scratch, bool transposeA, bool transposeB, int m, int n, int k, float alpha, float[] a, int aOffset, float[] b, int bOffset, float[] c, int cOffset)
+    {
+        var panelsM = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
+        var panelsN = (n + Nr - 1) / Nr;
+        scratch.A.Span(checked(panelsM * k * GemmMicroKernel.Rows));
+        scratch.B.Span(checked(panelsN * k * Nr));
+        return new Call(transposeA, transposeB, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset, panelsM, panelsN);
+    }
+
+    private void Pack(in Call c, GemmScratch scratch, int task, int tasks)
+    {
         const int mr = GemmMicroKernel.Rows;
         var aPanel = c.K * mr;
         var a = c.A.AsSpan(c.AOffset);
-        var packedA = _packedA.Array.AsSpan(_packedA.Start);
+        var packedA = scratch.A.Array.AsSpan(scratch.A.Start);
         for (var i = c.PanelsM * task / tasks; i < c.PanelsM * (task + 1) / tasks; i++)
         {
             GemmPacking.PackA(a, c.TransposeA, c.M, c.K, i, packedA.Slice(i * aPanel, aPanel));
@@ -80,16 +101,15 @@ internal sealed class CpuGemm
 
         var bPanel = c.K * Nr;
         var b = c.B.AsSpan(c.BOffset);
-        var packedB = _packedB.Array.AsSpan(_packedB.Start);
+        var packedB = scratch.B.Array.AsSpan(scratch.B.Start);
         for (var j = c.PanelsN * task / tasks; j < c.PanelsN * (task + 1) / tasks; j++)
         {
             GemmPacking.PackB(b, c.TransposeB, c.N, c.K, Nr, j, packedB.Slice(j * bPanel, bPanel));
         }
     }
 
-    private void Compute(int task, int tasks)
+    private void Compute(in Call c, GemmScratch scratch, int task, int tasks)
     {
-        var c = _call;
         int i0 = 0, i1 = c.PanelsM, j0 = 0, j1 = c.PanelsN;
         if (c.PanelsN >= c.PanelsM)
         {
@@ -103,19 +123,19 @@ internal sealed class CpuGemm
         switch (Width)
         {
             case SimdWidth.Bits512:
-                ComputeTiles<Simd512, Vector512<float>>(c, i0, i1, j0, j1);
+                ComputeTiles<Simd512, Vector512<float>>(c, scratch, i0, i1, j0, j1);
                 break;
             case SimdWidth.Bits256:
-                ComputeTiles<Simd256, Vector256<float>>(c, i0, i1, j0, j1);
+                ComputeTiles<Simd256, Vector256<float>>(c, scratch, i0, i1, j0, j1);
                 break;
             default:
-                ComputeTiles<Simd128, Vector128<float>>(c, i0, i1, j0, j1);
+                ComputeTiles<Simd128, Vector128<float>>(c, scratch, i0, i1, j0, j1);
                 break;
         }
     }
 
     /// <summary>Runs the micro-kernel over A panels [i0, i1) × B panels [j0, j1).</summary>
-    private void ComputeTiles<TOps, TVec>(in Call c, int i0, int i1, int j0, int j1)
+    private void ComputeTiles<TOps, TVec>(in Call c, GemmScratch scratch, int i0, int i1, int j0, int j1)
         where TOps : struct, ISimdOps<TVec>
         where TVec : struct
     {
@@ -125,10 +145,8 @@ internal sealed class CpuGemm
         var kc = (c.K + kBlocks - 1) / kBlocks;
         var mcPanels = McRows / mr;
         var ncPanels = Math.Max(1, NcColumns / nr);
-        ref var aBase = ref MemoryMarshal.GetArrayDataReference(_packedA.Array);
-        aBase = ref Unsafe.Add(ref aBase, _packedA.Start);
-        ref var bBase = ref MemoryMarshal.GetArrayDataReference(_packedB.Array);
-        bBase = ref Unsafe.Add(ref bBase, _packedB.Start);
+        ref var aBase = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.A.Array), scratch.A.Start);
+        ref var bBase = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.B.Array), scratch.B.Start);
         ref var cBase = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(c.C), c.COffset);
         Span<float> edge = stackalloc float[mr * 2 * Vector512<float>.Count];
 
@@ -180,11 +198,19 @@ internal sealed class CpuGemm
 
     private sealed class PackPhase(CpuGemm gemm) : IParallelWork
     {
-        public void Execute(int task) => gemm.Pack(task, gemm._packTasks);
+        public void Execute(int task) => gemm.Pack(gemm._call, gemm._scratch, task, gemm._packTasks);
     }
 
     private sealed class ComputePhase(CpuGemm gemm) : IParallelWork
     {
-        public void Execute(int task) => gemm.Compute(task, gemm._computeTasks);
+        public void Execute(int task) => gemm.Compute(gemm._call, gemm._scratch, task, gemm._computeTasks);
     }
+}
+
+/// <summary>Packed-operand buffers for one thread's GEMMs.</summary>
+internal sealed class GemmScratch
+{
+    public AlignedScratch A { get; } = new();
+
+    public AlignedScratch B { get; } = new();
 }
