@@ -25,12 +25,13 @@ internal static class BenchTrainCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores)", DefaultValueFactory = _ => 0 };
         var steps = new Option<int>("--steps") { Description = "timed steps", DefaultValueFactory = _ => 200 };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 10 };
+        var workers = new Option<int>("--workers") { Description = "0 trains in this process; N runs N local worker processes over gRPC with the global batch split among them", DefaultValueFactory = _ => 0 };
         var json = new Option<string?>("--json") { Description = "write {samples_per_second, ms_per_step, allocated_bytes_per_step, …} to this file" };
         var command = new Command("train", "Training throughput (samples/s, ms/step, bytes allocated per step) on synthetic data.")
         {
-            model, batch, threads, steps, warmup, json,
+            model, batch, threads, steps, warmup, workers, json,
         };
-        command.SetAction(r =>
+        command.SetAction(async (r, cancel) =>
         {
             var name = r.GetValue(model)!;
             if (name is not ("mlp" or "cnn"))
@@ -43,17 +44,41 @@ internal static class BenchTrainCommand
             var w = r.GetValue(warmup) is var wu and >= 0 and <= 1_000_000 ? wu : throw new UsageException($"--warmup must be between 0 and 1000000, got {r.GetValue(warmup)}");
             var t = r.GetValue(threads) is var th and >= 0 and <= 1024 ? th : throw new UsageException($"--threads must be between 0 and 1024, got {r.GetValue(threads)}");
 
-            var result = Run(name, b, t, s, w, out var description);
-            output.WriteLine(description);
+            var n = r.GetValue(workers) is var wk and >= 0 and <= 64 ? wk : throw new UsageException($"--workers must be between 0 and 64, got {r.GetValue(workers)}");
+            ThroughputResult result;
+            double[]? perRank = null;
+            if (n == 0)
+            {
+                result = Run(name, b, t, s, w, out var description);
+                output.WriteLine(description);
+            }
+            else
+            {
+                if (w < 1)
+                {
+                    throw new UsageException("--workers needs at least 1 warm-up step: the allocation count starts after it");
+                }
+
+                if (b < n)
+                {
+                    throw new UsageException($"a global batch of {b} cannot be split across {n} workers");
+                }
+
+                output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, {steps} timed steps after {w} warm-up");
+                var distributed = await BenchTrainDistributed.RunAsync(name, b, t, s, w, n, SyntheticSamples, output, cancel);
+                result = distributed.Throughput;
+                perRank = distributed.AllocatedBytesPerStepByRank;
+            }
+
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"samples/s {result.SamplesPerSecond:0} · ms/step {result.MsPerStep:0.000} · allocated bytes/step {result.AllocatedBytesPerStep:0}"));
+                $"samples/s {result.SamplesPerSecond:0} · ms/step {result.MsPerStep:0.000} · allocated bytes/step {result.AllocatedBytesPerStep:0}{(perRank is null ? "" : $" (most of any worker; per rank: {string.Join(", ", perRank.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))})")}"));
             if (r.GetValue(json) is { } path)
             {
                 File.WriteAllText(path, JsonSerializer.Serialize(
                     new
                     {
-                        Model = name, BatchSize = b, Threads = t, Steps = s, result.SamplesPerSecond, result.MsPerStep,
-                        result.AllocatedBytesPerStep, Kernel = FmaPeak.KernelDescription,
+                        Model = name, BatchSize = b, Threads = t, Workers = n, Steps = s, result.SamplesPerSecond, result.MsPerStep,
+                        result.AllocatedBytesPerStep, AllocatedBytesPerStepByRank = perRank, Kernel = FmaPeak.KernelDescription,
                     },
                     BenchJson.Options));
             }

@@ -64,7 +64,8 @@ public sealed partial class CpuBackend
     public void ReluForward(Tensor x, Tensor y)
     {
         RequireSameLength(x, y, "relu");
-        TensorPrimitives.Max(x.Span, 0f, y.Span);
+        ParallelRanges(x.Length, 1, (x, y), static (in (Tensor X, Tensor Y) a, int start, int end) =>
+            TensorPrimitives.Max(a.X.Span[start..end], 0f, a.Y.Span[start..end]));
     }
 
     public void ReluBackward(Tensor y, Tensor dy, Tensor dx)
