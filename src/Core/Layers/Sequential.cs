@@ -38,9 +38,10 @@ public sealed class Sequential(params Layer[] layers) : Layer
 
     public override Tensor Forward(Tensor x, bool training)
     {
-        foreach (var layer in Layers)
+        // Indexed, not foreach: enumerating an IReadOnlyList allocates an enumerator on every step.
+        for (var i = 0; i < Layers.Count; i++)
         {
-            x = layer.Forward(x, training);
+            x = Layers[i].Forward(x, training);
         }
 
         return x;
