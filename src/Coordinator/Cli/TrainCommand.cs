@@ -33,7 +33,7 @@ internal static class TrainCommand
                 throw new UsageException($"--workers must be 0 (this process) or more, got {workers}");
             }
 
-            return workers == 0 ? Task.FromResult(RunHere(o, d, t, parsed, output)) : RunLocalJobAsync(o, d, t, parsed, workers, output, cancel);
+            return workers == 0 ? Task.FromResult(RunHere(o, d, t, parsed, output)) : RunLocalJobAsync(o, d, parsed, workers, output, cancel, t: t);
         });
         return command;
     }
@@ -78,23 +78,29 @@ internal static class TrainCommand
         return CliApp.Ok;
     }
 
-    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, DistributedOptionsSet d, TelemetryOptionsSet t, ParseResult r, int workers, TextWriter output, CancellationToken cancel)
+    /// <summary>
+    /// Runs a local job: this process coordinates, N worker processes train. <paramref name="drive"/> replaces the
+    /// usual driving and reporting (DistributedRun.DriveAsync), which is how `bench train --workers N` times steps.
+    /// </summary>
+    internal static async Task<int> RunLocalJobAsync(
+        TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int workers, TextWriter output, CancellationToken cancel,
+        Func<TrainJob, JobCoordinator, TextWriter, CancellationToken, Task<int>>? drive = null, TelemetryOptionsSet? t = null)
     {
         // Like torchrun, split the cores among the workers unless told otherwise; the coordinator's model only describes the job.
         var threads = r.GetValue(o.Threads) is > 0 and var n ? n : Math.Max(1, Environment.ProcessorCount / workers);
         var job = JobSetup.Build(o, d, r, threadsOverride: 1);
-        using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
-        using var progress = DistributedRun.Progress(job, t, r, output);
+        using var export = TelemetryExport.Start("coordinator", t is not null && r.GetValue(t.TraceConsole));
+        using var progress = t is null ? new TrainingProgress(output, "none", job.Options.Epochs, 1) : DistributedRun.Progress(job, t, r, output);
         output = progress.Output;
         DistributedRun.Describe(job, output);
         output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
 
         var jobId = $"local-{Environment.ProcessId}";
-        using var telemetry = DistributedRun.Telemetry(job, workers, t, r, output);
+        using var telemetry = t is null ? new JobTelemetry(workers, null, job.PeerTimeout / 2, _ => { }) : DistributedRun.Telemetry(job, workers, t, r, output);
         var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId) with { SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport }) { Observer = telemetry };
         await using var host = await CoordinatorHost.StartAsync(coordinator, "127.0.0.1", 0, cancel);
         await using var launcher = new LocalLauncher(coordinator, output);
-        var inherited = ForwardedArguments.Of(r, o.All.Where(x => x != o.Out && x != o.MetricsFormat && x != o.Json && x != o.Threads).Concat(d.Inherited).Concat(t.Inherited)).ToArray();
+        var inherited = ForwardedArguments.Of(r, o.All.Where(x => x != o.Out && x != o.MetricsFormat && x != o.Json && x != o.Threads).Concat(d.Inherited).Concat(t?.Inherited ?? [])).ToArray();
         for (var rank = 0; rank < workers; rank++)
         {
             launcher.Start(rank, [
@@ -109,7 +115,7 @@ internal static class TrainCommand
             ]);
         }
 
-        var code = await DistributedRun.DriveAsync(job, coordinator, progress, telemetry, cancel);
+        var code = await (drive ?? ((job, coordinator, _, token) => DistributedRun.DriveAsync(job, coordinator, progress, telemetry, token)))(job, coordinator, output, cancel);
         await launcher.WaitForExitAsync(TimeSpan.FromSeconds(10));
         return code;
     }

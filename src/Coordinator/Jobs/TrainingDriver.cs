@@ -34,6 +34,9 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
     private readonly Dictionary<long, StepDone?[]> _stepReports = [];
     private readonly Dictionary<long, Activity> _stepSpans = [];
 
+    /// <summary>Called with every rank's report of each step, in rank order (benchmarks read timings and allocations).</summary>
+    public Action<long, StepDone[]>? StepReported { get; init; }
+
     public async Task<DistributedResult> RunAsync(CancellationToken cancel)
     {
         var plan = job.Plan;
@@ -76,6 +79,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 var reports = await CollectStepAsync(step, cancel).ConfigureAwait(false);
                 var loss = reports.Sum(r => r.Loss);
                 EndStepSpan(step, loss);
+                StepReported?.Invoke(step, reports);
                 if (b + StepsAhead < batches.BatchesPerEpoch)
                 {
                     Assign(batches, b + StepsAhead, step + StepsAhead, epoch);

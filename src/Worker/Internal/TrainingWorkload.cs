@@ -75,6 +75,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                             ComputeSeconds = result.ComputeSeconds,
                             CommunicationSeconds = result.CommunicationSeconds,
                             BytesSent = sent,
+                            AllocatedBytes = GC.GetTotalAllocatedBytes(),
                         },
                     });
                     Record(result, sent, context.Telemetry.RankTag);
