@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Distributed.Worker;
@@ -48,8 +49,9 @@ public static class GrpcHosting
             o.MaxSendMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = true;
         });
-        // The standard grpc.health.v1 service, which Kubernetes' gRPC probes call: SERVING once Kestrel is up.
-        builder.Services.AddGrpcHealthChecks();
+        // The standard grpc.health.v1 service, which Kubernetes' gRPC probes call. With no check registered it
+        // answers UNKNOWN, which fails a probe; one that always passes makes it SERVING while the server answers.
+        builder.Services.AddGrpcHealthChecks().AddCheck("grpc", () => HealthCheckResult.Healthy());
         services(builder.Services);
         var app = builder.Build();
         app.MapGrpcHealthChecksService();
