@@ -25,14 +25,19 @@ public class KustomizeTests
         YamlTrees.AssertSameObjects(Manifests.Render(ManifestsTests.BaseJob() with { GpusPerWorker = 1 }).All, typed);
     }
 
-    [KubectlFact]
-    public void BaseListsEveryManifestInIt()
+    [Theory]
+    [InlineData("deploy/k8s", "base/")]
+    [InlineData("deploy/k8s/base", "")]
+    public void KustomizationListsEveryManifestInBase(string directory, string prefix)
     {
-        var listed = File.ReadAllLines(Path.Combine(RepoPaths.FindUp("deploy/k8s/base"), "kustomization.yaml"))
+        var listed = File.ReadAllLines(Path.Combine(RepoPaths.FindUp(directory), "kustomization.yaml"))
             .Select(l => l.Trim())
             .Where(l => l.StartsWith("- ", StringComparison.Ordinal))
             .Select(l => l[2..]);
-        var present = Directory.EnumerateFiles(RepoPaths.FindUp("deploy/k8s/base"), "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml");
+        var present = Directory.EnumerateFiles(RepoPaths.FindUp("deploy/k8s/base"), "*.yaml")
+            .Select(Path.GetFileName)
+            .Where(f => f != "kustomization.yaml")
+            .Select(f => prefix + f);
 
         Assert.Equal(present.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
     }
