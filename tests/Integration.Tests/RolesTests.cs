@@ -48,4 +48,28 @@ public class RolesTests
             File.Delete(json);
         }
     }
+
+    [Fact]
+    public async Task TrainBenchmarkAcrossWorkerProcessesReportsEachWorkersAllocations()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-train-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, stdout, stderr) = await ProgramRun.RunAsync(
+                ["bench", "train", "--model", "mlp", "--workers", "2", "--batch-size", "32", "--steps", "5", "--warmup", "2", "--json", json], TimeSpan.FromSeconds(120));
+
+            Assert.True(code == 0, $"{stdout}\n{stderr}");
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.Equal(2, root.GetProperty("workers").GetInt32());
+            Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
+            var perRank = root.GetProperty("allocated_bytes_per_step_by_rank").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.Equal(2, perRank.Length);
+            Assert.All(perRank, b => Assert.True(b >= 0));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
 }

@@ -78,6 +78,8 @@ internal static class BenchCommand
             return CliApp.Ok;
         });
         bench.Add(allReduce);
+        bench.Add(BenchTrainCommand.Create(output));
+        bench.Add(BenchGemmCommand.Create(output));
         return bench;
     }
 }

@@ -71,7 +71,13 @@ internal static class TrainCommand
         return CliApp.Ok;
     }
 
-    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int workers, TextWriter output, CancellationToken cancel)
+    /// <summary>
+    /// Runs a local job: this process coordinates, N worker processes train. <paramref name="drive"/> replaces the
+    /// usual driving and reporting (DistributedRun.DriveAsync), which is how `bench train --workers N` times steps.
+    /// </summary>
+    internal static async Task<int> RunLocalJobAsync(
+        TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int workers, TextWriter output, CancellationToken cancel,
+        Func<TrainJob, JobCoordinator, TextWriter, CancellationToken, Task<int>>? drive = null)
     {
         // Like torchrun, split the cores among the workers unless told otherwise; the coordinator's model only describes the job.
         var threads = r.GetValue(o.Threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / workers);
@@ -98,7 +104,7 @@ internal static class TrainCommand
             ]);
         }
 
-        var code = await DistributedRun.DriveAsync(job, coordinator, output, cancel);
+        var code = await (drive ?? DistributedRun.DriveAsync)(job, coordinator, output, cancel);
         await launcher.WaitForExitAsync(TimeSpan.FromSeconds(10));
         return code;
     }

@@ -30,6 +30,9 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
     private readonly Dictionary<long, StepDone?[]> _stepReports = [];
 
+    /// <summary>Called with every rank's report of each step, in rank order (benchmarks read timings and allocations).</summary>
+    public Action<long, StepDone[]>? StepReported { get; init; }
+
     public async Task<DistributedResult> RunAsync(CancellationToken cancel)
     {
         var plan = job.Plan;
@@ -70,6 +73,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 job.CurrentStep = step;
                 job.Awaiting = $"every rank's report of step {step}";
                 var reports = await CollectStepAsync(step, cancel).ConfigureAwait(false);
+                StepReported?.Invoke(step, reports);
                 if (b + StepsAhead < batches.BatchesPerEpoch)
                 {
                     Assign(batches, b + StepsAhead, step + StepsAhead, epoch);

@@ -24,15 +24,24 @@ public sealed class Sequential(params Layer[] layers) : Layer
 
         _parameters = Layers.SelectMany(l => l.Parameters).ToArray();
 
-        Layers[0].ComputeInputGradient = ComputeInputGradient;
+        // Layers up to and including the first one with parameters feed nothing that needs a gradient (a model's
+        // Flatten then first Linear), so they skip their input gradient: for the mlp that is the 128×784×256 GEMM.
+        var upstreamNeedsGradient = ComputeInputGradient;
+        foreach (var layer in Layers)
+        {
+            layer.ComputeInputGradient = upstreamNeedsGradient;
+            upstreamNeedsGradient |= layer.Parameters.Count > 0;
+        }
+
         return shape;
     }
 
     public override Tensor Forward(Tensor x, bool training)
     {
-        foreach (var layer in Layers)
+        // Indexed, not foreach: enumerating an IReadOnlyList allocates an enumerator on every step.
+        for (var i = 0; i < Layers.Count; i++)
         {
-            x = layer.Forward(x, training);
+            x = Layers[i].Forward(x, training);
         }
 
         return x;
@@ -47,9 +56,15 @@ public sealed class Sequential(params Layer[] layers) : Layer
     public Tensor? Backward(Tensor dy, Action<int>? layerDone)
     {
         Tensor? grad = dy;
-        for (var i = Layers.Count - 1; i >= 0 && grad is not null; i--)
+        for (var i = Layers.Count - 1; i >= 0; i--)
         {
-            grad = Layers[i].Backward(grad);
+            // Once a layer returns no input gradient, the layers before it have no parameters and nothing to do,
+            // but a data-parallel step still waits to hear that they are done.
+            if (grad is not null)
+            {
+                grad = Layers[i].Backward(grad);
+            }
+
             layerDone?.Invoke(i);
         }
 

@@ -60,6 +60,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                             Samples = step.Indices.Count,
                             ComputeSeconds = result.ComputeSeconds,
                             CommunicationSeconds = result.CommunicationSeconds,
+                            AllocatedBytes = GC.GetTotalAllocatedBytes(),
                         },
                     });
                     break;

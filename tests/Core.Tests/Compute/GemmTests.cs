@@ -26,6 +26,12 @@ public abstract class GemmTests
         [2, 1, 40],
         [1, 40, 2],
         [33, 47, 29],
+        [6, 32, 256],
+        [7, 33, 257],
+        [700, 2, 9],
+        [2, 700, 9],
+        [3, 5, 1500],
+        [13, 70, 600],
     ];
 
     public static TheoryData<int, int, int, bool, bool> ShapesAndTransposes()

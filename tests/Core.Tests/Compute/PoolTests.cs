@@ -50,6 +50,28 @@ public abstract class PoolTests
         Assert.Equal([1, 0, 0, 0], dx.ToArray());
     }
 
+    [Theory]
+    [InlineData(2, new float[] { 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0 })]
+    [InlineData(3, new float[] { 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 })]
+    public void ANaNInTheWindowIsTheMaximumAndTakesTheGradient(int kernel, float[] expectedDx)
+    {
+        // PyTorch propagates NaN through max pooling, and the first NaN is the element that receives the gradient.
+        // Rows of the 3×4 plane: [1 9 2 3] [NaN 4 NaN 5] [6 7 8 0].
+        var g = new ConvGeometry(1, 3, 4, kernel, kernel, 2, 0);
+        var x = Tensor.FromArray([1, 9, 2, 3, float.NaN, 4, float.NaN, 5, 6, 7, 8, 0], 12);
+        var y = new Tensor(g.OutputPlane);
+        var dy = new Tensor(g.OutputPlane);
+        dy.Span.Fill(1f);
+        var dx = new Tensor(12);
+        var backend = CreateBackend();
+
+        backend.MaxPoolForward(x, y, g);
+        backend.MaxPoolBackward(x, dy, dx, g);
+
+        Assert.All(y.ToArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.Equal(expectedDx, dx.ToArray());
+    }
+
     [Fact]
     public void PaddingIsRejected()
     {

@@ -1,89 +1,192 @@
+using System.Numerics;
 using Distributed.Core.Tensors;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Distributed.Core.Compute.Cpu;
 
 /// <summary>
-/// Convolution as one large GEMM over the whole batch: im2col lays every output position of every sample
-/// side by side (col is K × N·P), so the multiply is big enough to parallelise and the weight gradient is a
-/// single deterministic GEMM with a long inner dimension instead of N racing accumulations.
-/// Workspace: col (K·N·P) then the output in channel-major order (Cout·N·P). The caller keeps it unchanged
-/// between forward and backward of one batch, so backward reuses the forward's col.
+/// Convolution one sample at a time: a sample's im2col matrix (K × P: 27 × 1,024 or 288 × 256 floats for the cnn)
+/// stays in L2 while its GEMMs run, where a whole-batch im2col (tens of MB) streams through memory three times.
+/// Samples are split across the team, each task with its own scratch and a single-threaded GEMM.
+///
+/// The weight gradient is a sum over samples, so it is accumulated in a fixed number of sample groups (a number
+/// that depends on the batch, not on the threads), each summed in sample order into its own partial, and the
+/// partials are added in group order: bitwise the same result on any number of threads.
 /// </summary>
 public sealed partial class CpuBackend
 {
-    public int ConvWorkspaceLength(ConvGeometry g, int outChannels, int batch) =>
-        checked((g.PatchSize + outChannels) * batch * g.OutputPlane);
+    private const int WeightGradGroups = 8;
+
+    private ConvScratch[] _convScratch = [];
+    private float[] _convPartials = [];
+
+    /// <summary>The CPU backend keeps its own per-thread scratch, so the layer's workspace is a token.</summary>
+    public int ConvWorkspaceLength(ConvGeometry g, int outChannels, int batch) => 1;
 
     public void Conv2dForward(Tensor x, Tensor weight, Tensor bias, Tensor y, ConvGeometry g, Tensor workspace)
     {
-        var (n, cout, k, np) = ConvDims(x, weight, g);
+        var (n, cout, k) = ConvDims(x, weight, g);
         RequireLength(y, n * cout * g.OutputPlane, "conv output");
-        RequireLength(workspace, ConvWorkspaceLength(g, cout, n), "conv workspace");
-        var col = workspace.View(0, k, np);
-        var yT = workspace.View(k * np, cout, np);
-
-        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        Im2Col(x, col, g, n);
-        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-        Gemm(false, false, cout, np, k, 1f, weight, col, 0f, yT);
-        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-
-
-        // yT is [Cout][N][P]; y is [N][Cout][P]. Add the bias while reordering.
-        var p = g.OutputPlane;
-        var yts = yT.Storage.AsMemory(yT.Offset, cout * np);
-        var ys = y.Storage.AsMemory(y.Offset, n * cout * p);
-        var b = bias.Storage.AsMemory(bias.Offset, cout);
-        ParallelRanges(n * cout, p, (first, last) =>
+        RequireLength(bias, cout, "conv bias");
+        var tasks = TasksFor(n, (long)cout * k * g.OutputPlane);
+        PrepareConvScratch(tasks, k * g.OutputPlane);
+        ParallelTasks(tasks, new ConvCall(this, new ConvWindow(g), x, weight, bias, y, null, null, cout, n), static (in ConvCall call, int task, int tasks) =>
         {
-            for (var nc = first; nc < last; nc++)
+            var w = call.Window;
+            var plane = w.OutputPlane;
+            var scratch = call.Backend._convScratch[task];
+            var inputSize = w.Channels * w.InputPlane;
+            for (var s = call.Batch * task / tasks; s < call.Batch * (task + 1) / tasks; s++)
             {
-                var s = nc / cout;
-                var co = nc % cout;
-                var src = yts.Span.Slice((co * np) + (s * p), p);
-                TensorPrimitives.Add(src, b.Span[co], ys.Span.Slice(nc * p, p));
+                w.Im2Col(call.X.Span.Slice(s * inputSize, inputSize), scratch.Col);
+
+                // Start each output plane at its bias, then accumulate W · col on top: y[s] is Cout × P, already NCHW.
+                var ys = call.Y!.Span.Slice(s * call.OutChannels * plane, call.OutChannels * plane);
+                for (var co = 0; co < call.OutChannels; co++)
+                {
+                    ys.Slice(co * plane, plane).Fill(call.Bias!.Span[co]);
+                }
+
+                call.Backend._gemm.MultiplyOnThisThread(scratch.Gemm, false, false, call.OutChannels, plane, w.PatchSize, 1f,
+                    call.Weight.Storage, call.Weight.Offset, scratch.Col, 0, call.Y.Storage, call.Y.Offset + (s * call.OutChannels * plane));
             }
         });
     }
 
     public void Conv2dBackward(Tensor x, Tensor weight, Tensor dy, Tensor weightGrad, Tensor biasGrad, Tensor? dx, ConvGeometry g, Tensor workspace)
     {
-        var (n, cout, k, np) = ConvDims(x, weight, g);
+        var (n, cout, k) = ConvDims(x, weight, g);
         RequireLength(dy, n * cout * g.OutputPlane, "conv output gradient");
-        RequireLength(workspace, ConvWorkspaceLength(g, cout, n), "conv workspace");
-        var col = workspace.View(0, k, np);
-        var dyT = workspace.View(k * np, cout, np);
-
-        var p = g.OutputPlane;
-        var dys = dy.Span;
-        var dyts = dyT.Span;
-        for (var s = 0; s < n; s++)
+        RequireSameLength(weight, weightGrad, "conv weight gradient");
+        RequireLength(biasGrad, cout, "conv bias gradient");
+        if (dx is not null)
         {
-            for (var co = 0; co < cout; co++)
+            RequireLength(dx, x.Length, "conv input gradient");
+        }
+
+        var groups = Math.Min(n, WeightGradGroups);
+        var partialLength = (cout * k) + cout;
+        if (_convPartials.Length < groups * partialLength)
+        {
+            _convPartials = new float[groups * partialLength];
+        }
+
+        var tasks = Math.Min(groups, TasksFor(n, 2L * cout * k * g.OutputPlane));
+        PrepareConvScratch(tasks, k * g.OutputPlane);
+        ParallelTasks(tasks, new ConvCall(this, new ConvWindow(g), x, weight, null, null, dy, dx, cout, n), static (in ConvCall call, int task, int tasks) =>
+        {
+            var groups = Math.Min(call.Batch, WeightGradGroups);
+            for (var group = groups * task / tasks; group < groups * (task + 1) / tasks; group++)
             {
-                dys.Slice(((s * cout) + co) * p, p).CopyTo(dyts.Slice((co * np) + (s * p), p));
+                call.Backend.ConvBackwardGroup(call, task, group, groups);
             }
-        }
+        });
 
-        Gemm(false, true, cout, k, np, 1f, dyT, col, 1f, weightGrad);
-        var bg = biasGrad.Span;
-        for (var co = 0; co < cout; co++)
+        // Add the partials in group order, element by element: independent of how groups were spread over threads.
+        ParallelRanges(partialLength, groups, new PartialSum(_convPartials, weightGrad, biasGrad, cout * k, groups), static (in PartialSum p, int start, int end) =>
         {
-            bg[co] += TensorPrimitives.Sum(dyts.Slice(co * np, np));
-        }
+            var stride = p.WeightLength + p.Bias.Length;
+            for (var i = start; i < end; i++)
+            {
+                var total = 0f;
+                for (var group = 0; group < p.Groups; group++)
+                {
+                    total += p.Partials[(group * stride) + i];
+                }
 
-        if (dx is null)
-        {
-            return;
-        }
-
-        RequireLength(dx, x.Length, "conv input gradient");
-        Gemm(true, false, k, np, cout, 1f, weight, dyT, 0f, col);
-        Col2Im(col, dx, g, n);
+                if (i < p.WeightLength)
+                {
+                    p.Weight.Span[i] += total;
+                }
+                else
+                {
+                    p.Bias.Span[i - p.WeightLength] += total;
+                }
+            }
+        });
     }
 
-    private static (int N, int Cout, int K, int NP) ConvDims(Tensor x, Tensor weight, ConvGeometry g)
+    /// <summary>One group's samples: weight and bias gradient into the group's partial, and each sample's dx.</summary>
+    private void ConvBackwardGroup(in ConvCall call, int task, int group, int groups)
+    {
+        var w = call.Window;
+        var plane = w.OutputPlane;
+        var cout = call.OutChannels;
+        var k = w.PatchSize;
+        var scratch = _convScratch[task];
+        var partialOffset = group * ((cout * k) + cout);
+        var partial = _convPartials.AsSpan(partialOffset, (cout * k) + cout);
+        partial.Clear();
+        var inputSize = w.Channels * w.InputPlane;
+        for (var s = call.Batch * group / groups; s < call.Batch * (group + 1) / groups; s++)
+        {
+            var dyOffset = s * cout * plane;
+            var dys = call.Dy!.Span.Slice(dyOffset, cout * plane);
+            w.Im2Col(call.X.Span.Slice(s * inputSize, inputSize), scratch.Col);
+
+            // dW += dY[s] (Cout × P) · col[s]ᵀ (P × K).
+            _gemm.MultiplyOnThisThread(scratch.Gemm, false, true, cout, k, plane, 1f, call.Dy.Storage, call.Dy.Offset + dyOffset, scratch.Col, 0, _convPartials, partialOffset);
+            for (var co = 0; co < cout; co++)
+            {
+                partial[(cout * k) + co] += FixedOrderSum(dys.Slice(co * plane, plane));
+            }
+
+            if (call.Dx is null)
+            {
+                continue;
+            }
+
+            // dcol = Wᵀ (K × Cout) · dY[s] (Cout × P), folded back into the sample's dx.
+            var dcol = scratch.Col.AsSpan(0, k * plane);
+            dcol.Clear();
+            _gemm.MultiplyOnThisThread(scratch.Gemm, true, false, k, plane, cout, 1f, call.Weight.Storage, call.Weight.Offset, call.Dy.Storage, call.Dy.Offset + dyOffset, scratch.Col, 0);
+            w.Col2Im(dcol, call.Dx.Span.Slice(s * inputSize, inputSize));
+        }
+    }
+
+    /// <summary>Σ x in vector lanes from index 0 then a scalar tail: the same order wherever the span sits in memory.</summary>
+    private static float FixedOrderSum(ReadOnlySpan<float> x)
+    {
+        var lanes = Vector<float>.Zero;
+        var w = Vector<float>.Count;
+        var i = 0;
+        for (; i + w <= x.Length; i += w)
+        {
+            lanes += new Vector<float>(x[i..]);
+        }
+
+        var total = Vector.Sum(lanes);
+        for (; i < x.Length; i++)
+        {
+            total += x[i];
+        }
+
+        return total;
+    }
+
+    private void PrepareConvScratch(int tasks, int colLength)
+    {
+        if (_convScratch.Length < tasks)
+        {
+            var grown = new ConvScratch[tasks];
+            _convScratch.CopyTo(grown, 0);
+            for (var t = _convScratch.Length; t < tasks; t++)
+            {
+                grown[t] = new ConvScratch();
+            }
+
+            _convScratch = grown;
+        }
+
+        for (var t = 0; t < tasks; t++)
+        {
+            if (_convScratch[t].Col.Length < colLength)
+            {
+                _convScratch[t].Col = new float[colLength];
+            }
+        }
+    }
+
+    private static (int N, int Cout, int K) ConvDims(Tensor x, Tensor weight, ConvGeometry g)
     {
         g.Validate();
         var perSample = g.Channels * g.InputPlane;
@@ -92,134 +195,25 @@ public sealed partial class CpuBackend
             throw new ArgumentException($"conv input {x} is not a batch of {g.Channels}x{g.Height}x{g.Width}");
         }
 
-        var n = x.Length / perSample;
         var k = g.PatchSize;
         if (weight.Length % k != 0)
         {
             throw new ArgumentException($"conv weight {weight} does not match patch size {k}");
         }
 
-        return (n, weight.Length / k, k, n * g.OutputPlane);
+        return (x.Length / perSample, weight.Length / k, k);
     }
 
-    /// <summary>
-    /// col[(c,kh,kw), s·P + (oh,ow)] = x[s, c, oh·stride − pad + kh, ow·stride − pad + kw], 0 outside.
-    /// Rows are independent, so they are filled in parallel; stride-1 lines are one block copy.
-    /// </summary>
-    private void Im2Col(Tensor x, Tensor col, ConvGeometry g, int n)
+    /// <summary>One task's buffers: a sample's im2col matrix (reused for its column gradient) and GEMM packing.</summary>
+    private sealed class ConvScratch
     {
-        var xs = x.Storage;
-        var xOffset = x.Offset;
-        var cols = col.Storage;
-        var colOffset = col.Offset;
-        var np = n * g.OutputPlane;
-        var kernelArea = g.KernelH * g.KernelW;
-        ParallelRanges(g.PatchSize, np, (first, last) =>
-        {
-            for (var r = first; r < last; r++)
-            {
-                var c = r / kernelArea;
-                var kh = r % kernelArea / g.KernelW;
-                var kw = r % g.KernelW;
-                var row = cols.AsSpan(colOffset + (r * np), np);
-                var (from, to) = ValidColumns(g, kw);
-                for (var s = 0; s < n; s++)
-                {
-                    var src = xs.AsSpan(xOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane);
-                    for (var y = 0; y < g.OutHeight; y++)
-                    {
-                        var line = row.Slice((s * g.OutputPlane) + (y * g.OutWidth), g.OutWidth);
-                        var iy = (y * g.Stride) - g.Padding + kh;
-                        if ((uint)iy >= (uint)g.Height || from >= to)
-                        {
-                            line.Clear();
-                            continue;
-                        }
+        public float[] Col { get; set; } = [];
 
-                        line[..from].Clear();
-                        line[to..].Clear();
-                        var srcLine = src.Slice(iy * g.Width, g.Width);
-                        if (g.Stride == 1)
-                        {
-                            srcLine.Slice(from - g.Padding + kw, to - from).CopyTo(line[from..to]);
-                            continue;
-                        }
-
-                        for (var xo = from; xo < to; xo++)
-                        {
-                            line[xo] = srcLine[(xo * g.Stride) - g.Padding + kw];
-                        }
-                    }
-                }
-            }
-        });
+        public GemmScratch Gemm { get; } = new();
     }
 
-    /// <summary>
-    /// The adjoint of im2col: dx is overwritten with the sum of every column entry that read it. Channels own
-    /// disjoint planes of dx, so they run in parallel, and each element sums in a fixed order.
-    /// </summary>
-    private void Col2Im(Tensor col, Tensor dx, ConvGeometry g, int n)
-    {
-        var cols = col.Storage;
-        var colOffset = col.Offset;
-        var dxs = dx.Storage;
-        var dxOffset = dx.Offset;
-        var np = n * g.OutputPlane;
-        ParallelRanges(g.Channels, (long)g.KernelH * g.KernelW * np, (first, last) =>
-        {
-            for (var c = first; c < last; c++)
-            {
-                for (var s = 0; s < n; s++)
-                {
-                    dxs.AsSpan(dxOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane).Clear();
-                }
+    private readonly record struct ConvCall(
+        CpuBackend Backend, ConvWindow Window, Tensor X, Tensor Weight, Tensor? Bias, Tensor? Y, Tensor? Dy, Tensor? Dx, int OutChannels, int Batch);
 
-                for (var kh = 0; kh < g.KernelH; kh++)
-                {
-                    for (var kw = 0; kw < g.KernelW; kw++)
-                    {
-                        var row = cols.AsSpan(colOffset + ((((c * g.KernelH) + kh) * g.KernelW + kw) * np), np);
-                        var (from, to) = ValidColumns(g, kw);
-                        for (var s = 0; s < n; s++)
-                        {
-                            var dst = dxs.AsSpan(dxOffset + (((s * g.Channels) + c) * g.InputPlane), g.InputPlane);
-                            for (var y = 0; y < g.OutHeight; y++)
-                            {
-                                var iy = (y * g.Stride) - g.Padding + kh;
-                                if ((uint)iy >= (uint)g.Height || from >= to)
-                                {
-                                    continue;
-                                }
-
-                                var dstLine = dst.Slice(iy * g.Width, g.Width);
-                                var line = row.Slice((s * g.OutputPlane) + (y * g.OutWidth), g.OutWidth);
-                                if (g.Stride == 1)
-                                {
-                                    var target = dstLine.Slice(from - g.Padding + kw, to - from);
-                                    TensorPrimitives.Add(target, line[from..to], target);
-                                    continue;
-                                }
-
-                                for (var xo = from; xo < to; xo++)
-                                {
-                                    dstLine[(xo * g.Stride) - g.Padding + kw] += line[xo];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    }
-
-    /// <summary>The output columns [from, to) whose input column xo·stride − pad + kw lies inside the image.</summary>
-    private static (int From, int To) ValidColumns(ConvGeometry g, int kw)
-    {
-        var shift = g.Padding - kw;
-        var from = shift <= 0 ? 0 : (shift + g.Stride - 1) / g.Stride;
-        var lastInside = g.Width - 1 + shift;
-        var to = lastInside < 0 ? 0 : Math.Min(g.OutWidth, (lastInside / g.Stride) + 1);
-        return (from, Math.Max(from, to));
-    }
+    private readonly record struct PartialSum(float[] Partials, Tensor Weight, Tensor Bias, int WeightLength, int Groups);
 }

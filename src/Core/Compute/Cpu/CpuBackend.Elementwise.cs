@@ -1,3 +1,4 @@
+using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Distributed.Core.Tensors;
 
@@ -63,20 +64,32 @@ public sealed partial class CpuBackend
     public void ReluForward(Tensor x, Tensor y)
     {
         RequireSameLength(x, y, "relu");
-        TensorPrimitives.Max(x.Span, 0f, y.Span);
+        ParallelRanges(x.Length, 1, (x, y), static (in (Tensor X, Tensor Y) a, int start, int end) =>
+            TensorPrimitives.Max(a.X.Span[start..end], 0f, a.Y.Span[start..end]));
     }
 
     public void ReluBackward(Tensor y, Tensor dy, Tensor dx)
     {
         RequireSameLength(y, dy, "relu backward");
         RequireSameLength(y, dx, "relu backward");
-        var ys = y.Span;
-        var dys = dy.Span;
-        var dxs = dx.Span;
-        for (var i = 0; i < ys.Length; i++)
+        ParallelRanges(y.Length, 2, (y, dy, dx), static (in (Tensor Y, Tensor Dy, Tensor Dx) a, int start, int end) =>
         {
-            dxs[i] = ys[i] > 0f ? dys[i] : 0f;
-        }
+            var ys = a.Y.Span[start..end];
+            var dys = a.Dy.Span[start..end];
+            var dxs = a.Dx.Span[start..end];
+            var w = Vector<float>.Count;
+            var i = 0;
+            for (; i + w <= ys.Length; i += w)
+            {
+                var open = Vector.GreaterThan(new Vector<float>(ys[i..]), Vector<float>.Zero);
+                Vector.ConditionalSelect(open, new Vector<float>(dys[i..]), Vector<float>.Zero).CopyTo(dxs[i..]);
+            }
+
+            for (; i < ys.Length; i++)
+            {
+                dxs[i] = ys[i] > 0f ? dys[i] : 0f;
+            }
+        });
     }
 
     public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed)
@@ -107,11 +120,17 @@ public sealed partial class CpuBackend
     public void AddWeightPenalty(Tensor parameters, Tensor gradients, float l2, float l1)
     {
         RequireSameLength(parameters, gradients, "weight penalty");
-        var p = parameters.Span;
-        var g = gradients.Span;
-        for (var i = 0; i < p.Length; i++)
+        Sweep(new PenaltyLanes(l2, l1), parameters, gradients, null, null, null);
+    }
+
+    /// <summary>g += l2·p + l1·sign(p).</summary>
+    private readonly struct PenaltyLanes(float l2, float l1) : ILaneUpdate
+    {
+        public void Apply(ref Vector<float> p, ref Vector<float> g, ref Vector<float> unused0, ref Vector<float> unused1, ref Vector<float> unused2)
         {
-            g[i] += (l2 * p[i]) + (l1 * MathF.Sign(p[i]));
+            var sign = Vector.ConditionalSelect(Vector.GreaterThan(p, Vector<float>.Zero), Vector<float>.One, Vector<float>.Zero)
+                - Vector.ConditionalSelect(Vector.LessThan(p, Vector<float>.Zero), Vector<float>.One, Vector<float>.Zero);
+            g += (l2 * p) + (l1 * sign);
         }
     }
 }

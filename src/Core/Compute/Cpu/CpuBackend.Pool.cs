@@ -1,27 +1,40 @@
+using System.Runtime.CompilerServices;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Compute.Cpu;
 
+/// <summary>
+/// Max pooling, planes split across the team. Backward recomputes each window's first maximum from x instead of
+/// storing indices, which keeps the interface free of an index tensor and costs one more read of x.
+/// </summary>
 public sealed partial class CpuBackend
 {
     public void MaxPoolForward(Tensor x, Tensor y, ConvGeometry g)
     {
         var planes = PoolPlanes(x, g);
         RequireLength(y, planes * g.OutputPlane, "max-pool output");
-        var xs = x.Span;
-        var ys = y.Span;
-        for (var pl = 0; pl < planes; pl++)
+        ParallelRanges(planes, g.InputPlane, new PoolIo(x, y, g), static (in PoolIo io, int first, int last) =>
         {
-            var src = xs.Slice(pl * g.InputPlane, g.InputPlane);
-            var dst = ys.Slice(pl * g.OutputPlane, g.OutputPlane);
-            for (var oy = 0; oy < g.OutHeight; oy++)
+            var window = new PoolWindow(io.Geometry);
+            for (var pl = first; pl < last; pl++)
             {
-                for (var ox = 0; ox < g.OutWidth; ox++)
+                var src = io.Input.Span.Slice(pl * window.InputPlane, window.InputPlane);
+                var dst = io.Output.Span.Slice(pl * window.OutputPlane, window.OutputPlane);
+                if (window.IsTwoByTwoStrideTwo)
                 {
-                    dst[(oy * g.OutWidth) + ox] = src[ArgMax(src, g, oy, ox)];
+                    window.MaxTwoByTwo(src, dst);
+                    continue;
+                }
+
+                for (var oy = 0; oy < window.OutHeight; oy++)
+                {
+                    for (var ox = 0; ox < window.OutWidth; ox++)
+                    {
+                        dst[(oy * window.OutWidth) + ox] = src[window.ArgMax(src, oy, ox)];
+                    }
                 }
             }
-        }
+        });
     }
 
     public void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, ConvGeometry g)
@@ -29,24 +42,42 @@ public sealed partial class CpuBackend
         var planes = PoolPlanes(x, g);
         RequireLength(dy, planes * g.OutputPlane, "max-pool output gradient");
         RequireSameLength(x, dx, "max-pool input gradient");
-        var xs = x.Span;
-        var dys = dy.Span;
-        var dxs = dx.Span;
-        dxs.Clear();
-        for (var pl = 0; pl < planes; pl++)
+        ParallelRanges(planes, g.InputPlane, new PoolGradIo(x, dy, dx, g), static (in PoolGradIo io, int first, int last) =>
         {
-            var src = xs.Slice(pl * g.InputPlane, g.InputPlane);
-            var grad = dys.Slice(pl * g.OutputPlane, g.OutputPlane);
-            var dst = dxs.Slice(pl * g.InputPlane, g.InputPlane);
-            for (var oy = 0; oy < g.OutHeight; oy++)
+            var window = new PoolWindow(io.Geometry);
+            for (var pl = first; pl < last; pl++)
             {
-                for (var ox = 0; ox < g.OutWidth; ox++)
+                var src = io.Input.Span.Slice(pl * window.InputPlane, window.InputPlane);
+                var grad = io.OutputGrad.Span.Slice(pl * window.OutputPlane, window.OutputPlane);
+                var dst = io.InputGrad.Span.Slice(pl * window.InputPlane, window.InputPlane);
+                if (window.IsTwoByTwoStrideTwo)
                 {
-                    dst[ArgMax(src, g, oy, ox)] += grad[(oy * g.OutWidth) + ox];
+                    // Windows tile the plane except an odd last row or column, which gets no gradient.
+                    if (window.LeavesAnEdge)
+                    {
+                        dst.Clear();
+                    }
+
+                    window.RouteTwoByTwo(src, grad, dst);
+                    continue;
+                }
+
+                dst.Clear();
+
+                for (var oy = 0; oy < window.OutHeight; oy++)
+                {
+                    for (var ox = 0; ox < window.OutWidth; ox++)
+                    {
+                        dst[window.ArgMax(src, oy, ox)] += grad[(oy * window.OutWidth) + ox];
+                    }
                 }
             }
-        }
+        });
     }
+
+    private readonly record struct PoolIo(Tensor Input, Tensor Output, ConvGeometry Geometry);
+
+    private readonly record struct PoolGradIo(Tensor Input, Tensor OutputGrad, Tensor InputGrad, ConvGeometry Geometry);
 
     private static int PoolPlanes(Tensor x, ConvGeometry g)
     {
@@ -64,27 +95,123 @@ public sealed partial class CpuBackend
         return x.Length / g.InputPlane;
     }
 
-    /// <summary>Index in the plane of the first largest value in window (oy, ox); NaN wins, as in PyTorch.</summary>
-    private static int ArgMax(ReadOnlySpan<float> plane, ConvGeometry g, int oy, int ox)
+    /// <summary>
+    /// A pooling window's shape as plain fields: <see cref="ConvGeometry"/> computes output sizes with divisions on
+    /// every access, which in the per-output loop cost more than the comparisons.
+    /// </summary>
+    private readonly struct PoolWindow(ConvGeometry g)
     {
-        var y0 = oy * g.Stride;
-        var x0 = ox * g.Stride;
-        var best = (y0 * g.Width) + x0;
-        var bestValue = plane[best];
-        for (var ky = 0; ky < g.KernelH; ky++)
+        public readonly int OutHeight = g.OutHeight;
+        public readonly int OutWidth = g.OutWidth;
+        public readonly int InputPlane = g.InputPlane;
+        public readonly int OutputPlane = g.OutputPlane;
+        private readonly int _width = g.Width;
+        private readonly int _stride = g.Stride;
+        private readonly int _kernelH = g.KernelH;
+        private readonly int _kernelW = g.KernelW;
+
+        /// <summary>The usual 2×2 window with stride 2 (no overlap), which gets a branch-light path.</summary>
+        public bool IsTwoByTwoStrideTwo => _kernelH == 2 && _kernelW == 2 && _stride == 2;
+
+        public bool LeavesAnEdge => 2 * OutHeight != InputPlane / _width || 2 * OutWidth != _width;
+
+        /// <summary>
+        /// Each 2×2 maximum. MathF.Max returns NaN when either input is NaN, which gives the same value as the first
+        /// maximum with NaN winning; only the backward pass needs to know which element it was.
+        /// </summary>
+        public void MaxTwoByTwo(ReadOnlySpan<float> src, Span<float> dst)
         {
-            var row = (y0 + ky) * g.Width;
-            for (var kx = 0; kx < g.KernelW; kx++)
+            for (var oy = 0; oy < OutHeight; oy++)
             {
-                var v = plane[row + x0 + kx];
-                if (v > bestValue || (float.IsNaN(v) && !float.IsNaN(bestValue)))
+                var r0 = src.Slice(2 * oy * _width, _width);
+                var r1 = src.Slice(((2 * oy) + 1) * _width, _width);
+                var line = dst.Slice(oy * OutWidth, OutWidth);
+                for (var ox = 0; ox < line.Length; ox++)
                 {
-                    best = row + x0 + kx;
-                    bestValue = v;
+                    var i = 2 * ox;
+                    line[ox] = MathF.Max(MathF.Max(r0[i], r0[i + 1]), MathF.Max(r1[i], r1[i + 1]));
                 }
             }
         }
 
-        return best;
+        /// <summary>
+        /// Routes each gradient to the first maximum of its 2×2 window and zero to the other three. Windows do not
+        /// overlap, so every covered element is written once; the choice is made with bit masks rather than branches,
+        /// because which of four random activations is largest is exactly what a branch predictor cannot guess.
+        /// </summary>
+        public void RouteTwoByTwo(ReadOnlySpan<float> src, ReadOnlySpan<float> grad, Span<float> dst)
+        {
+            for (var oy = 0; oy < OutHeight; oy++)
+            {
+                var top = 2 * oy * _width;
+                var bottom = top + _width;
+                for (var ox = 0; ox < OutWidth; ox++)
+                {
+                    var i = 2 * ox;
+                    float a = src[top + i], b = src[top + i + 1], c = src[bottom + i], d = src[bottom + i + 1];
+                    var g = grad[(oy * OutWidth) + ox];
+                    var m = MathF.Max(MathF.Max(a, b), MathF.Max(c, d));
+                    if (float.IsNaN(m))
+                    {
+                        dst[top + i] = dst[top + i + 1] = dst[bottom + i] = dst[bottom + i + 1] = 0f;
+                        dst[ArgMax(src, oy, ox)] = g;
+                        continue;
+                    }
+
+                    var isA = a == m;
+                    var isB = !isA & (b == m);
+                    var isC = !isA & !isB & (c == m);
+                    var isD = !isA & !isB & !isC;
+                    dst[top + i] = Keep(g, isA);
+                    dst[top + i + 1] = Keep(g, isB);
+                    dst[bottom + i] = Keep(g, isC);
+                    dst[bottom + i + 1] = Keep(g, isD);
+                }
+            }
+        }
+
+        /// <summary>g when keep, else +0, without a branch (a multiply by 0 would turn an infinite g into NaN).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float Keep(float g, bool keep) =>
+            BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(g) & -Unsafe.BitCast<bool, byte>(keep));
+
+        /// <summary>Index in the plane of the first largest value in window (oy, ox); NaN wins, as in PyTorch.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int ArgMax(ReadOnlySpan<float> plane, int oy, int ox)
+        {
+            var start = (oy * _stride * _width) + (ox * _stride);
+            var best = start;
+            var bestValue = plane[start];
+            if (_kernelH == 2 && _kernelW == 2)
+            {
+                // The common 2×2 window, unrolled: the same visiting order as the loop below.
+                Consider(plane, start + 1, ref best, ref bestValue);
+                Consider(plane, start + _width, ref best, ref bestValue);
+                Consider(plane, start + _width + 1, ref best, ref bestValue);
+                return best;
+            }
+
+            for (var ky = 0; ky < _kernelH; ky++)
+            {
+                var row = start + (ky * _width);
+                for (var kx = 0; kx < _kernelW; kx++)
+                {
+                    Consider(plane, row + kx, ref best, ref bestValue);
+                }
+            }
+
+            return best;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Consider(ReadOnlySpan<float> plane, int at, ref int best, ref float bestValue)
+        {
+            var v = plane[at];
+            if (v > bestValue || (float.IsNaN(v) && !float.IsNaN(bestValue)))
+            {
+                best = at;
+                bestValue = v;
+            }
+        }
     }
 }

@@ -4,6 +4,11 @@ using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Tests.Compute.Cpu;
 
+/// <summary>
+/// The GEMM at the processor's widest register width. Shapes cover one element, sizes that are no multiple of the
+/// micro-kernel's 6 rows or 2-vector columns, exact tiles, tall and skinny operands both ways, and k longer than one
+/// cache block (256), so edge tiles, zero-padded panels and several k blocks are all exercised.
+/// </summary>
 public sealed class CpuGemmTests : GemmTests
 {
     protected override IComputeBackend CreateBackend() => new CpuBackend(1);
@@ -45,8 +50,8 @@ public sealed class CpuGemmTests : GemmTests
     [InlineData(13, 16, 5)]
     public void EachRowIsTheSameWhicheverPathComputesIt(int m, int n, int k)
     {
-        // Rows in 4-row tiles and leftover rows, vector columns and scalar edge columns all accumulate in the same
-        // FMA order, so a row computed alone is bitwise the row computed inside a larger product.
+        // A row inside a full 6-row tile and the same row alone in a zero-padded edge tile go through the same
+        // kernel with the same k blocks, so with beta = 0 they are bitwise equal.
         var backend = new CpuBackend(1);
         var (a, b, c) = Operands(m, n, k, seed: 23);
         backend.Gemm(false, false, m, n, k, 0.75f, a, b, 0f, c);

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Distributed.Core.Compute.Cpu;
+using Distributed.Core.Data;
+using Distributed.Core.Models;
+using Distributed.Core.Optimizers;
+using Distributed.Core.Training;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// `bench train`: training throughput of the mlp or cnn with Adam, measured exactly as the libtorch anchor
+/// (../shared/anchors/libtorch-bench) measures it: 8,192 synthetic samples of the model's input shape, batches
+/// taken in order, 10 warm-up steps, then a timed run. Also counts managed bytes allocated per step.
+/// </summary>
+internal static class BenchTrainCommand
+{
+    private const int SyntheticSamples = 8192;
+
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "mlp | cnn (cnn on 3×32×32, as the anchor)", DefaultValueFactory = _ => "mlp" };
+        var batch = new Option<int>("--batch-size") { Description = "samples per step", DefaultValueFactory = _ => 128 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores)", DefaultValueFactory = _ => 0 };
+        var steps = new Option<int>("--steps") { Description = "timed steps", DefaultValueFactory = _ => 200 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 10 };
+        var workers = new Option<int>("--workers") { Description = "0 trains in this process; N runs N local worker processes over gRPC with the global batch split among them", DefaultValueFactory = _ => 0 };
+        var json = new Option<string?>("--json") { Description = "write {samples_per_second, ms_per_step, allocated_bytes_per_step, …} to this file" };
+        var command = new Command("train", "Training throughput (samples/s, ms/step, bytes allocated per step) on synthetic data.")
+        {
+            model, batch, threads, steps, warmup, workers, json,
+        };
+        command.SetAction(async (r, cancel) =>
+        {
+            var name = r.GetValue(model)!;
+            if (name is not ("mlp" or "cnn"))
+            {
+                throw new UsageException($"bench train runs mlp or cnn, got '{name}'");
+            }
+
+            var b = Positive(r.GetValue(batch), "--batch-size", SyntheticSamples / 2);
+            var s = Positive(r.GetValue(steps), "--steps", 1_000_000);
+            var w = r.GetValue(warmup) is var wu and >= 0 and <= 1_000_000 ? wu : throw new UsageException($"--warmup must be between 0 and 1000000, got {r.GetValue(warmup)}");
+            var t = r.GetValue(threads) is var th and >= 0 and <= 1024 ? th : throw new UsageException($"--threads must be between 0 and 1024, got {r.GetValue(threads)}");
+
+            var n = r.GetValue(workers) is var wk and >= 0 and <= 64 ? wk : throw new UsageException($"--workers must be between 0 and 64, got {r.GetValue(workers)}");
+            ThroughputResult result;
+            double[]? perRank = null;
+            if (n == 0)
+            {
+                result = Run(name, b, t, s, w, out var description);
+                output.WriteLine(description);
+            }
+            else
+            {
+                if (w < 1)
+                {
+                    throw new UsageException("--workers needs at least 1 warm-up step: the allocation count starts after it");
+                }
+
+                if (b < n)
+                {
+                    throw new UsageException($"a global batch of {b} cannot be split across {n} workers");
+                }
+
+                output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, {steps} timed steps after {w} warm-up");
+                var distributed = await BenchTrainDistributed.RunAsync(name, b, t, s, w, n, SyntheticSamples, output, cancel);
+                result = distributed.Throughput;
+                perRank = distributed.AllocatedBytesPerStepByRank;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"samples/s {result.SamplesPerSecond:0} · ms/step {result.MsPerStep:0.000} · allocated bytes/step {result.AllocatedBytesPerStep:0}{(perRank is null ? "" : $" (most of any worker; per rank: {string.Join(", ", perRank.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))})")}"));
+            if (r.GetValue(json) is { } path)
+            {
+                File.WriteAllText(path, JsonSerializer.Serialize(
+                    new
+                    {
+                        Model = name, BatchSize = b, Threads = t, Workers = n, Steps = s, result.SamplesPerSecond, result.MsPerStep,
+                        result.AllocatedBytesPerStep, AllocatedBytesPerStepByRank = perRank, Kernel = FmaPeak.KernelDescription,
+                    },
+                    BenchJson.Options));
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static ThroughputResult Run(string name, int batchSize, int threads, int steps, int warmup, out string description)
+    {
+        int[] shape = name == "cnn" ? [3, 32, 32] : [784];
+        var data = SyntheticData.Create(shape, classes: 10, SyntheticSamples, seed: 1);
+        var backend = new CpuBackend(threads);
+        var model = ModelZoo.Create(name, shape, 10, backend, new ModelOptions(1));
+        var optimizer = new OptimizerSettings { Name = "adam", Lr = 1e-3 }.Create(backend, model.Parameters.Values, model.Parameters.Gradients, null);
+        var trainer = new Trainer(model, optimizer, new TrainOptions(1, batchSize, 1), data.TargetLength);
+        var indices = new int[batchSize];
+        description = $"{name}: {model.Parameters.Count:N0} parameters, Adam, batch {batchSize}, {backend.Name}, {steps} timed steps after {warmup} warm-up";
+
+        // The anchor's batches: consecutive samples from offset (step · batch) mod (n − batch).
+        return ThroughputProbe.Measure(
+            step =>
+            {
+                var offset = step * batchSize % (SyntheticSamples - batchSize);
+                for (var i = 0; i < indices.Length; i++)
+                {
+                    indices[i] = offset + i;
+                }
+
+                trainer.TrainStep(data, indices);
+            },
+            warmup,
+            steps,
+            batchSize);
+    }
+
+    private static int Positive(int value, string flag, int max) =>
+        value >= 1 && value <= max ? value : throw new UsageException($"{flag} must be between 1 and {max}, got {value}");
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+
+namespace Distributed.Coordinator.Tests.Cli;
+
+public sealed class BenchCommandTests
+{
+    [Theory]
+    [InlineData("mlp")]
+    [InlineData("cnn")]
+    public void BenchTrainReportsThroughputAndZeroAllocationsPerStep(string model)
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-train-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, error) = CliRunner.Run("bench", "train", "--model", model, "--batch-size", "16", "--steps", "4", "--warmup", "2", "--threads", "1", "--json", json);
+
+            Assert.True(code == 0, error);
+            Assert.Contains("samples/s", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
+            Assert.True(root.GetProperty("ms_per_step").GetDouble() > 0);
+
+            // Process-wide bytes, so another test running at the same time could add some: the exact zero is
+            // asserted per thread in Core.Tests; here a whole step's worth of buffers would still show.
+            Assert.True(root.GetProperty("allocated_bytes_per_step").GetDouble() < 64 * 1024, root.ToString());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Theory]
+    [InlineData("--model", "linreg")]
+    [InlineData("--batch-size", "0")]
+    [InlineData("--steps", "-1")]
+    [InlineData("--threads", "-2")]
+    [InlineData("--workers", "-1")]
+    public void BenchTrainRejectsBadFlagsWithOneLine(string flag, string value)
+    {
+        var (code, _, error) = CliRunner.Run("bench", "train", flag, value);
+
+        Assert.Equal(2, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith("error:", error);
+    }
+
+    [Fact]
+    public void BenchGemmPrintsGflopsAgainstThePeak()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-gemm-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, error) = CliRunner.Run("bench", "gemm", "--threads", "1", "--seconds", "0.001", "--json", json);
+
+            Assert.True(code == 0, error);
+            Assert.Contains("FMA peak", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            Assert.True(doc.RootElement.GetProperty("peak_gflops_per_core").GetDouble() > 0);
+            var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+            Assert.Contains(rows, r => r.GetProperty("shape").GetString() == "mlp fc1 forward");
+            Assert.All(rows, r => Assert.True(r.GetProperty("gflops").GetDouble() > 0));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void BenchGemmRejectsABadThreadList()
+    {
+        var (code, _, error) = CliRunner.Run("bench", "gemm", "--threads", "1,x");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--threads", error);
+    }
+}

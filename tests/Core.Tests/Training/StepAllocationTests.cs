@@ -1,0 +1,65 @@
+using Distributed.Core.Compute.Cpu;
+using Distributed.Core.Data;
+using Distributed.Core.Models;
+using Distributed.Core.Optimizers;
+using Distributed.Core.Training;
+
+namespace Distributed.Core.Tests.Training;
+
+/// <summary>
+/// Once its buffers are planned (the first steps), a training step allocates nothing: no GC pressure, no pauses.
+/// Counted with the calling thread's allocation counter, which no other test running in parallel can disturb; with
+/// 2 threads this still covers everything the step does on the calling thread, including dispatching parallel work.
+/// </summary>
+public sealed class StepAllocationTests
+{
+    public static TheoryData<string, string, int, float> Cases()
+    {
+        var data = new TheoryData<string, string, int, float>();
+        foreach (var optimizer in OptimizerSettings.Names)
+        {
+            data.Add("mlp", optimizer, 1, 0f);
+        }
+
+        data.Add("mlp", "adam", 2, 0.2f);
+        data.Add("cnn", "adam", 1, 0f);
+        data.Add("cnn", "sgd", 2, 0.2f);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void AWarmTrainingStepAllocatesNothing(string modelName, string optimizerName, int threads, float dropout)
+    {
+        int[] shape = modelName == "cnn" ? [3, 12, 12] : [784];
+        const int batch = 16;
+        var data = SyntheticData.Create(shape, classes: 10, count: 64, seed: 3);
+        var backend = new CpuBackend(threads);
+        var model = ModelZoo.Create(modelName, shape, 10, backend, new ModelOptions(1, Dropout: dropout));
+        var settings = new OptimizerSettings { Name = optimizerName, Lr = 1e-3, WeightDecay = 1e-4, MaxGradNorm = 5 };
+        var trainer = new Trainer(model, settings.Create(backend, model.Parameters.Values, model.Parameters.Gradients, null), new TrainOptions(1, batch, 1), data.TargetLength);
+        var indices = new int[batch];
+        void Step(int s)
+        {
+            for (var i = 0; i < batch; i++)
+            {
+                indices[i] = ((s * batch) + i) % data.Count;
+            }
+
+            trainer.TrainStep(data, indices);
+        }
+
+        for (var s = 0; s < 3; s++)
+        {
+            Step(s);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var s = 3; s < 8; s++)
+        {
+            Step(s);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
