@@ -4,13 +4,15 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Distributed.Worker;
 
 /// <summary>
 /// The Kestrel settings both roles share: cleartext HTTP/2 (gRPC without TLS inside a job), flow-control windows
-/// large enough that a ring chunk never waits for a window update, and a message limit above the largest chunk.
+/// large enough that a ring chunk never waits for a window update, a message limit above the largest chunk, and the
+/// standard gRPC health service.
 /// </summary>
 public static class GrpcHosting
 {
@@ -47,8 +49,13 @@ public static class GrpcHosting
             o.MaxSendMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = true;
         });
+        // The standard grpc.health.v1 service, which Kubernetes' gRPC probes call. With no check registered it
+        // answers UNKNOWN, which fails a probe; one that always passes makes it SERVING while the server answers.
+        builder.Services.AddGrpcHealthChecks().AddCheck("grpc", () => HealthCheckResult.Healthy());
         services(builder.Services);
-        return builder.Build();
+        var app = builder.Build();
+        app.MapGrpcHealthChecksService();
+        return app;
     }
 
     /// <summary>The port Kestrel actually bound (the free one it picked when asked for port 0).</summary>

@@ -10,13 +10,19 @@ internal sealed class ProgramRun : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Process _process;
 
-    public ProgramRun(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <param name="unset">variables removed from the inherited environment before <paramref name="environment"/> is applied.</param>
+    public ProgramRun(IEnumerable<string> args, IDictionary<string, string>? environment = null, IEnumerable<string>? unset = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Distributed.Coordinator.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var key in unset ?? [])
+        {
+            start.Environment.Remove(key);
         }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())

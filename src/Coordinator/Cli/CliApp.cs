@@ -2,6 +2,7 @@ using System.CommandLine;
 using Distributed.Core.Data;
 using Distributed.Coordinator.Jobs;
 using Distributed.Core.Training;
+using Distributed.Kubernetes;
 using Distributed.Worker;
 
 namespace Distributed.Coordinator.Cli;
@@ -24,6 +25,10 @@ public static class CliApp
             CoordinatorCommand.Create(output),
             WorkerCommand.Create(output),
             BenchCommand.Create(output),
+            SubmitCommand.Create(output),
+            ClusterJobCommands.Status(output),
+            ClusterJobCommands.Logs(output),
+            ClusterJobCommands.Delete(output),
         };
 
         var parsed = root.Parse(args);
@@ -42,7 +47,7 @@ public static class CliApp
             error.WriteLine($"error: {OneLine(ex)}");
             return BadInput;
         }
-        catch (Exception ex) when (ex is TrainingDivergedException or JobFailedException or WorkerException)
+        catch (Exception ex) when (ex is TrainingDivergedException or JobFailedException or WorkerException or ClusterException)
         {
             error.WriteLine($"error: {ex.Message}");
             return Failed;

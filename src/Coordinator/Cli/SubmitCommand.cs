@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Distributed.Kubernetes;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// `submit`: renders a job from the checked-in manifests (deploy/k8s/base) and creates it on the cluster, or prints
+/// it with --dry-run. The training flags given here go, exactly as given, into the job's ConfigMap, which both roles
+/// read, so the coordinator and every worker run the same configuration.
+/// </summary>
+internal static class SubmitCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var o = new TrainOptionsSet();
+        var d = new DistributedOptionsSet();
+        var c = new ClusterOptionsSet();
+        var name = new Option<string?>("--name") { Description = "job name, also JOB_ID (default: distributed-YYMMDD-HHMMSS)" };
+        var workers = new Option<int>("--workers") { Description = "worker pods (the world size)", DefaultValueFactory = _ => 2 };
+        var image = new Option<string>("--image") { Description = "container image of both roles", DefaultValueFactory = _ => Manifests.DefaultImage };
+        var workerImage = new Option<string?>("--worker-image") { Description = "workers' image (default: --image, or its '-cuda' tag with --gpus)" };
+        var gpus = new Option<int>("--gpus") { Description = "NVIDIA GPUs per worker", DefaultValueFactory = _ => 0 };
+        var cpu = new Option<string>("--cpu") { Description = "CPU per worker, requested and limited (Kubernetes quantity)", DefaultValueFactory = _ => "2" };
+        var memory = new Option<string>("--memory") { Description = "memory per worker, requested and limited", DefaultValueFactory = _ => "2Gi" };
+        var coordinatorCpu = new Option<string>("--coordinator-cpu") { Description = "CPU for the coordinator", DefaultValueFactory = _ => "1" };
+        var coordinatorMemory = new Option<string>("--coordinator-memory") { Description = "memory for the coordinator", DefaultValueFactory = _ => "1Gi" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the manifests (YAML) instead of creating them" };
+
+        // The training flags both roles accept: every train flag and the distributed ones that are not local to one role.
+        var shared = d.ForCoordinator.Intersect(d.ForWorker).Except([d.JobId, d.Host, d.Port]).ToList();
+        var trainOptions = o.All.Concat(shared).ToList();
+
+        var command = new Command("submit", "Run a training job on Kubernetes: a coordinator Job and an Indexed Job of workers, from deploy/k8s/base.");
+        foreach (var option in trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, dryRun]).Concat(c.All))
+        {
+            command.Add(option);
+        }
+
+        command.SetAction(async (r, cancel) =>
+        {
+            var job = Validated(() => new ClusterJob(r.GetValue(name) ?? DefaultName(), r.GetValue(workers), TrainFlags(r, trainOptions))
+            {
+                Image = r.GetValue(image)!,
+                WorkerImage = r.GetValue(workerImage),
+                GpusPerWorker = r.GetValue(gpus),
+                WorkerResources = new Resources(r.GetValue(cpu)!, r.GetValue(memory)!),
+                CoordinatorResources = new Resources(r.GetValue(coordinatorCpu)!, r.GetValue(coordinatorMemory)!),
+                Namespace = r.GetValue(c.Namespace),
+            });
+
+            if (r.GetValue(dryRun))
+            {
+                output.Write(Manifests.Render(job).ToYaml());
+                return CliApp.Ok;
+            }
+
+            using var cluster = c.Open(r);
+            var submitter = new JobSubmitter(cluster);
+            await submitter.SubmitAsync(Manifests.Render(job with { Namespace = cluster.Namespace }), output, cancel);
+            output.WriteLine($"submitted job '{job.Name}' ({job.Workers} workers) to namespace '{cluster.Namespace}' at {cluster.Server}");
+            output.WriteLine($"follow it with: status {job.Name}   logs {job.Name} --follow");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The training flags the user gave, exactly as given (defaults are left to the roles).</summary>
+    private static List<TrainFlag> TrainFlags(ParseResult r, IReadOnlyList<Option> options)
+    {
+        var flags = new List<TrainFlag>();
+        foreach (var option in options)
+        {
+            if (r.GetResult(option) is OptionResult { Implicit: false } result)
+            {
+                flags.Add(new TrainFlag(option.Name, result.Tokens.Select(t => t.Value).ToArray()));
+            }
+        }
+
+        return flags;
+    }
+
+    private static string DefaultName() => $"distributed-{DateTime.UtcNow.ToString("yyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+
+    /// <summary>A job the renderer accepts; a bad name, image, count or quantity is bad input (exit 2).</summary>
+    private static ClusterJob Validated(Func<ClusterJob> create)
+    {
+        try
+        {
+            var job = create();
+            _ = job.EffectiveWorkerImage;
+            return job;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(CliApp.OneLine(ex));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using k8s;
+using k8s.Models;
+
+namespace Distributed.Kubernetes;
+
+/// <summary>
+/// Renders a <see cref="ClusterJob"/> from the checked-in manifests in deploy/k8s/base, which are embedded in this
+/// assembly: the same probes, security settings and failure policy as `kubectl apply -k deploy/k8s`, with the
+/// job's name, image, worker count, flags and resources filled in. The GPU settings match deploy/k8s/overlays/gpu.
+/// </summary>
+public static class Manifests
+{
+    /// <summary>The job name used by the checked-in manifests.</summary>
+    public const string BaseName = "distributed";
+
+    public const string DefaultImage = "distributed:dev";
+
+    public const string ConfigMountPath = "/etc/distributed";
+
+    public const string GpuResource = "nvidia.com/gpu";
+
+    public static RenderedJob Base() => new(
+        Load<V1ConfigMap>("configmap.yaml"),
+        Load<V1Service>("coordinator-service.yaml"),
+        Load<V1Service>("workers-service.yaml"),
+        Load<V1Job>("coordinator-job.yaml"),
+        Load<V1Job>("workers-job.yaml"));
+
+    public static RenderedJob Render(ClusterJob job)
+    {
+        var rendered = Base();
+        var names = new JobNames(job.Name);
+        var all = rendered.All.ToList();
+        foreach (var meta in all.Select(o => o.Metadata))
+        {
+            meta.Name = names.Renamed(meta.Name);
+            meta.NamespaceProperty = job.Namespace;
+            SetInstance(meta.Labels, job.Name);
+        }
+
+        var config = rendered.Config;
+        config.Data["WORLD_SIZE"] = job.Workers.ToString(CultureInfo.InvariantCulture);
+        config.Data["JOB_ID"] = job.Name;
+        config.Data["COORDINATOR_ADDRESS"] = $"{names.Coordinator}:{config.Data["COORDINATOR_PORT"]}";
+        config.Data["train.rsp"] = ResponseFile.Format(job.TrainFlags);
+
+        foreach (var service in new[] { rendered.CoordinatorService, rendered.WorkersService })
+        {
+            SetInstance(service.Spec.Selector, job.Name);
+        }
+
+        rendered.WorkersJob.Spec.Completions = job.Workers;
+        rendered.WorkersJob.Spec.Parallelism = job.Workers;
+        rendered.WorkersJob.Spec.Template.Spec.Subdomain = names.Workers;
+        Fill(rendered.CoordinatorJob, job.Image, job.CoordinatorResources, names, job.Name);
+        Fill(rendered.WorkersJob, job.EffectiveWorkerImage, job.WorkerResources, names, job.Name);
+        if (job.GpusPerWorker > 0)
+        {
+            var pod = rendered.WorkersJob.Spec.Template.Spec;
+            pod.Containers[0].Resources.Limits[GpuResource] = new ResourceQuantity(job.GpusPerWorker.ToString(CultureInfo.InvariantCulture));
+            pod.Tolerations = [new V1Toleration { Key = GpuResource, OperatorProperty = "Exists", Effect = "NoSchedule" }];
+        }
+
+        return rendered;
+    }
+
+    private static void Fill(V1Job job, string image, Resources resources, JobNames names, string instance)
+    {
+        SetInstance(job.Spec.Template.Metadata.Labels, instance);
+        var pod = job.Spec.Template.Spec;
+        var container = pod.Containers.Single();
+        container.Image = image;
+        container.Resources.Requests = Quantities(resources);
+        container.Resources.Limits = Quantities(resources);
+        foreach (var env in container.Env)
+        {
+            if (env.ValueFrom?.ConfigMapKeyRef is { } reference)
+            {
+                reference.Name = names.Renamed(reference.Name);
+            }
+        }
+
+        foreach (var volume in pod.Volumes)
+        {
+            if (volume.ConfigMap is { } configMap)
+            {
+                configMap.Name = names.Renamed(configMap.Name);
+            }
+        }
+    }
+
+    private static Dictionary<string, ResourceQuantity> Quantities(Resources resources) => new()
+    {
+        ["cpu"] = new ResourceQuantity(resources.Cpu),
+        ["memory"] = new ResourceQuantity(resources.Memory),
+    };
+
+    private static void SetInstance(IDictionary<string, string>? labels, string instance)
+    {
+        if (labels is not null && labels.ContainsKey(JobNames.InstanceLabel))
+        {
+            labels[JobNames.InstanceLabel] = instance;
+        }
+    }
+
+    private static T Load<T>(string file)
+    {
+        using var stream = typeof(Manifests).Assembly.GetManifestResourceStream($"base/{file}")
+            ?? throw new InvalidOperationException($"deploy/k8s/base/{file} is not embedded in {typeof(Manifests).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return KubernetesYaml.Deserialize<T>(reader.ReadToEnd(), strict: true);
+    }
+}
+
+/// <summary>The objects of one job, in the order they are created.</summary>
+public sealed record RenderedJob(V1ConfigMap Config, V1Service CoordinatorService, V1Service WorkersService, V1Job CoordinatorJob, V1Job WorkersJob)
+{
+    public IEnumerable<IKubernetesObject<V1ObjectMeta>> All => [Config, CoordinatorService, WorkersService, CoordinatorJob, WorkersJob];
+
+    /// <summary>Multi-document YAML, as `kubectl apply -f -` takes it.</summary>
+    public string ToYaml() => string.Join("---\n", All.Select(o => KubernetesYaml.Serialize(o).TrimEnd('\n') + "\n"));
+}
+
+/// <summary>The names of a job's objects, all derived from the job name, and the labels that select them.</summary>
+public sealed record JobNames(string Job)
+{
+    public const string InstanceLabel = "app.kubernetes.io/instance";
+
+    public const string ComponentLabel = "app.kubernetes.io/component";
+
+    /// <summary>The annotation (and, from Kubernetes 1.28, label) that carries a worker pod's rank.</summary>
+    public const string CompletionIndexAnnotation = "batch.kubernetes.io/job-completion-index";
+
+    public string Config => $"{Job}-config";
+
+    public string Coordinator => $"{Job}-coordinator";
+
+    public string Workers => $"{Job}-workers";
+
+    public string PodSelector(string component) => $"{InstanceLabel}={Job},{ComponentLabel}={component}";
+
+    /// <summary>A checked-in object's name (distributed-X) for this job (JOB-X).</summary>
+    internal string Renamed(string baseName) =>
+        baseName.StartsWith(Manifests.BaseName + "-", StringComparison.Ordinal)
+            ? Job + baseName[Manifests.BaseName.Length..]
+            : throw new InvalidOperationException($"'{baseName}' in deploy/k8s/base does not start with '{Manifests.BaseName}-'");
+}
