@@ -17,6 +17,7 @@ public sealed partial class CpuBackend
     private const int WeightGradGroups = 8;
 
     private ConvScratch[] _convScratch = [];
+    private long _convCalls;
     private float[] _convPartials = [];
 
     /// <summary>The CPU backend keeps its own per-thread scratch, so the layer's workspace is a token.</summary>
@@ -29,7 +30,7 @@ public sealed partial class CpuBackend
         RequireLength(bias, cout, "conv bias");
         var tasks = TasksFor(n, (long)cout * k * g.OutputPlane);
         PrepareConvScratch(tasks, k * g.OutputPlane);
-        ParallelTasks(tasks, new ConvCall(this, new ConvWindow(g), x, weight, bias, y, null, null, cout, n), static (in ConvCall call, int task, int tasks) =>
+        ParallelTasks(tasks, new ConvCall(this, new ConvWindow(g), x, weight, bias, y, null, null, cout, n, ++_convCalls), static (in ConvCall call, int task, int tasks) =>
         {
             var w = call.Window;
             var plane = w.OutputPlane;
@@ -47,7 +48,7 @@ public sealed partial class CpuBackend
                 }
 
                 call.Backend._gemm.MultiplyOnThisThread(scratch.Gemm, false, false, call.OutChannels, plane, w.PatchSize, 1f,
-                    call.Weight.Storage, call.Weight.Offset, scratch.Col, 0, call.Y.Storage, call.Y.Offset + (s * call.OutChannels * plane));
+                    call.Weight.Storage, call.Weight.Offset, scratch.Col, 0, call.Y.Storage, call.Y.Offset + (s * call.OutChannels * plane), aStamp: call.Stamp);
             }
         });
     }
@@ -72,7 +73,7 @@ public sealed partial class CpuBackend
 
         var tasks = Math.Min(groups, TasksFor(n, 2L * cout * k * g.OutputPlane));
         PrepareConvScratch(tasks, k * g.OutputPlane);
-        ParallelTasks(tasks, new ConvCall(this, new ConvWindow(g), x, weight, null, null, dy, dx, cout, n), static (in ConvCall call, int task, int tasks) =>
+        ParallelTasks(tasks, new ConvCall(this, new ConvWindow(g), x, weight, null, null, dy, dx, cout, n, ++_convCalls), static (in ConvCall call, int task, int tasks) =>
         {
             var groups = Math.Min(call.Batch, WeightGradGroups);
             for (var group = groups * task / tasks; group < groups * (task + 1) / tasks; group++)
@@ -138,7 +139,7 @@ public sealed partial class CpuBackend
             // dcol = Wᵀ (K × Cout) · dY[s] (Cout × P), folded back into the sample's dx.
             var dcol = scratch.Col.AsSpan(0, k * plane);
             dcol.Clear();
-            _gemm.MultiplyOnThisThread(scratch.Gemm, true, false, k, plane, cout, 1f, call.Weight.Storage, call.Weight.Offset, call.Dy.Storage, call.Dy.Offset + dyOffset, scratch.Col, 0);
+            _gemm.MultiplyOnThisThread(scratch.WeightGemm, true, false, k, plane, cout, 1f, call.Weight.Storage, call.Weight.Offset, call.Dy.Storage, call.Dy.Offset + dyOffset, scratch.Col, 0, aStamp: call.Stamp);
             w.Col2Im(dcol, call.Dx.Span.Slice(s * inputSize, inputSize));
         }
     }
@@ -210,10 +211,13 @@ public sealed partial class CpuBackend
         public float[] Col { get; set; } = [];
 
         public GemmScratch Gemm { get; } = new();
+
+        /// <summary>For the GEMMs whose A is the layer's weights, which stay packed across the samples of one call.</summary>
+        public GemmScratch WeightGemm { get; } = new();
     }
 
     private readonly record struct ConvCall(
-        CpuBackend Backend, ConvWindow Window, Tensor X, Tensor Weight, Tensor? Bias, Tensor? Y, Tensor? Dy, Tensor? Dx, int OutChannels, int Batch);
+        CpuBackend Backend, ConvWindow Window, Tensor X, Tensor Weight, Tensor? Bias, Tensor? Y, Tensor? Dy, Tensor? Dx, int OutChannels, int Batch, long Stamp);
 
     private readonly record struct PartialSum(float[] Partials, Tensor Weight, Tensor Bias, int WeightLength, int Groups);
 }

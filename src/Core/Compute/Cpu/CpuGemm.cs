@@ -67,15 +67,21 @@ internal sealed class CpuGemm
     /// The same product entirely on the calling thread with the caller's scratch: for work that is already split
     /// across the team at a coarser grain (convolution runs one sample per call).
     /// </summary>
-    public void MultiplyOnThisThread(GemmScratch scratch, bool transposeA, bool transposeB, int m, int n, int k, float alpha, float[] a, int aOffset, float[] b, int bOffset, float[] c, int cOffset)
+    /// <remarks>
+    /// A nonzero <paramref name="aStamp"/> promises that A is unchanged across every call with that stamp (a layer's
+    /// weights during one convolution call), so A is packed once per scratch and reused for the other samples.
+    /// </remarks>
+    public void MultiplyOnThisThread(GemmScratch scratch, bool transposeA, bool transposeB, int m, int n, int k, float alpha, float[] a, int aOffset, float[] b, int bOffset, float[] c, int cOffset, long aStamp = 0)
     {
         if (m == 0 || n == 0 || k == 0 || alpha == 0f)
         {
             return;
         }
 
+        var reuseA = aStamp != 0 && scratch.PackedA == (aStamp, a, aOffset, transposeA, m, k);
         var call = Prepare(scratch, transposeA, transposeB, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset);
-        Pack(call, scratch, 0, 1);
+        Pack(call, scratch, 0, 1, packA: !reuseA);
+        scratch.PackedA = aStamp != 0 ? (aStamp, a, aOffset, transposeA, m, k) : default;
         Compute(call, scratch, 0, 1);
     }
 
@@ -88,13 +94,13 @@ internal sealed class CpuGemm
         return new Call(transposeA, transposeB, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset, panelsM, panelsN);
     }
 
-    private void Pack(in Call c, GemmScratch scratch, int task, int tasks)
+    private void Pack(in Call c, GemmScratch scratch, int task, int tasks, bool packA = true)
     {
         const int mr = GemmMicroKernel.Rows;
         var aPanel = c.K * mr;
         var a = c.A.AsSpan(c.AOffset);
         var packedA = scratch.A.Array.AsSpan(scratch.A.Start);
-        for (var i = c.PanelsM * task / tasks; i < c.PanelsM * (task + 1) / tasks; i++)
+        for (var i = c.PanelsM * task / tasks; packA && i < c.PanelsM * (task + 1) / tasks; i++)
         {
             GemmPacking.PackA(a, c.TransposeA, c.M, c.K, i, packedA.Slice(i * aPanel, aPanel));
         }
@@ -210,6 +216,9 @@ internal sealed class CpuGemm
 /// <summary>Packed-operand buffers for one thread's GEMMs.</summary>
 internal sealed class GemmScratch
 {
+    /// <summary>What the packed A holds, when a caller promised it stays valid (see MultiplyOnThisThread).</summary>
+    public (long Stamp, float[]? Array, int Offset, bool Transposed, int M, int K) PackedA { get; set; }
+
     public AlignedScratch A { get; } = new();
 
     public AlignedScratch B { get; } = new();

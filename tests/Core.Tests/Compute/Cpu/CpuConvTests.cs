@@ -37,4 +37,26 @@ public sealed class CpuConvTests : ConvTests
             Assert.Equal(results[0].X, other.X);
         }
     }
+
+    [Fact]
+    public void WeightsChangedBetweenCallsAreNotServedFromTheLastPacking()
+    {
+        // Within one call the weights are packed once and reused for every sample; the next call must repack them.
+        var g = new ConvGeometry(2, 6, 6, 3, 3, 1, 1);
+        const int batch = 3, cout = 4;
+        var backend = new CpuBackend(1);
+        var (x, w, bias) = Inputs(g, batch, cout, seed: 8);
+        var workspace = new Tensor(backend.ConvWorkspaceLength(g, cout, batch));
+        var first = new Tensor(batch * cout * g.OutputPlane);
+        backend.Conv2dForward(x, w, bias, first, g, workspace);
+
+        w.Span.Reverse();
+        var second = new Tensor(batch * cout * g.OutputPlane);
+        backend.Conv2dForward(x, w, bias, second, g, workspace);
+        var fresh = new Tensor(batch * cout * g.OutputPlane);
+        new CpuBackend(1).Conv2dForward(x, w, bias, fresh, g, workspace);
+
+        Assert.Equal(fresh.ToArray(), second.ToArray());
+        Assert.NotEqual(first.ToArray(), second.ToArray());
+    }
 }
