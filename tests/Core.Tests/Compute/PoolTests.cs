@@ -15,6 +15,8 @@ public abstract class PoolTests
         { 2, 5, 6, 2, 1 },
         { 6, 3, 5, 3, 3 },
         { 1, 1, 1, 1, 1 },
+        { 3, 4, 36, 2, 2 },
+        { 2, 5, 35, 2, 2 },
     };
 
     protected abstract IComputeBackend CreateBackend();
@@ -48,6 +50,38 @@ public abstract class PoolTests
         CreateBackend().MaxPoolBackward(Tensor.FromArray([5, 5, 5, 5], 4), Tensor.FromArray([1], 1), dx, g);
 
         Assert.Equal([1, 0, 0, 0], dx.ToArray());
+    }
+
+    [Fact]
+    public void ANaNInAWideRowOnlyAffectsItsOwnWindow()
+    {
+        // Rows wide enough for the vectorised path (8 windows at a time): a NaN in one group sends that group to
+        // the scalar rule, and every other window still routes to its first maximum.
+        var g = new ConvGeometry(1, 2, 40, 2, 2, 2, 0);
+        var x = GradientCheck.Normal(new Rng(4), 1f, 80);
+        x[21] = float.NaN;
+        var y = new Tensor(g.OutputPlane);
+        var dy = GradientCheck.Normal(new Rng(5), 1f, g.OutputPlane);
+        var dx = new Tensor(80);
+        var backend = CreateBackend();
+
+        backend.MaxPoolForward(x, y, g);
+        backend.MaxPoolBackward(x, dy, dx, g);
+
+        Assert.True(float.IsNaN(y[10]));
+        Assert.Equal(dy[10], dx[21]);
+        for (var w = 0; w < 20; w++)
+        {
+            if (w == 10)
+            {
+                continue;
+            }
+
+            var window = new[] { 2 * w, (2 * w) + 1, 40 + (2 * w), 41 + (2 * w) };
+            var best = window.OrderByDescending(i => x[i]).ThenBy(i => i).First();
+            Assert.Equal(x[best], y[w]);
+            Assert.All(window, i => Assert.Equal(i == best ? dy[w] : 0f, dx[i]));
+        }
     }
 
     [Theory]

@@ -126,7 +126,8 @@ public sealed partial class CpuBackend
                 var r0 = src.Slice(2 * oy * _width, _width);
                 var r1 = src.Slice(((2 * oy) + 1) * _width, _width);
                 var line = dst.Slice(oy * OutWidth, OutWidth);
-                for (var ox = 0; ox < line.Length; ox++)
+                var ox = PoolTwoByTwoAvx.IsSupported ? PoolTwoByTwoAvx.MaxRow(r0, r1, line) : 0;
+                for (; ox < line.Length; ox++)
                 {
                     var i = 2 * ox;
                     line[ox] = MathF.Max(MathF.Max(r0[i], r0[i + 1]), MathF.Max(r1[i], r1[i + 1]));
@@ -145,7 +146,10 @@ public sealed partial class CpuBackend
             {
                 var top = 2 * oy * _width;
                 var bottom = top + _width;
-                for (var ox = 0; ox < OutWidth; ox++)
+                var ox = PoolTwoByTwoAvx.IsSupported
+                    ? PoolTwoByTwoAvx.RouteRow(src.Slice(top, _width), src.Slice(bottom, _width), grad.Slice(oy * OutWidth, OutWidth), dst.Slice(top, _width), dst.Slice(bottom, _width))
+                    : 0;
+                for (; ox < OutWidth; ox++)
                 {
                     var i = 2 * ox;
                     float a = src[top + i], b = src[top + i + 1], c = src[bottom + i], d = src[bottom + i + 1];
