@@ -13,17 +13,21 @@ namespace Distributed.Coordinator.Cli;
 /// </summary>
 internal static class BenchGemmCommand
 {
-    /// <summary>The models' GEMMs at batch 128 (mlp 784-256-256-10; cnn on 3×32×32), plus two square ones.</summary>
+    /// <summary>
+    /// The models' GEMMs at batch 128: the mlp's (784-256-256-10) over the whole batch, the cnn's (on 3×32×32) per
+    /// sample, as the backend runs convolution one sample at a time; plus two square ones.
+    /// </summary>
     private static readonly GemmShape[] ModelShapes =
     [
         new("mlp fc1 forward", 128, 256, 784, false, true),
         new("mlp fc1 weight grad", 256, 784, 128, true, false),
         new("mlp fc2 forward", 128, 256, 256, false, true),
         new("mlp fc2 input grad", 128, 256, 256, false, false),
-        new("cnn conv1 forward", 32, 115200, 27, false, false),
-        new("cnn conv2 forward", 64, 21632, 288, false, false),
-        new("cnn conv2 weight grad", 64, 288, 21632, false, true),
-        new("cnn conv2 input grad", 288, 21632, 64, true, false),
+        new("cnn conv1 forward", 32, 1024, 27, false, false),
+        new("cnn conv1 weight grad", 32, 27, 1024, false, true),
+        new("cnn conv2 forward", 64, 256, 288, false, false),
+        new("cnn conv2 weight grad", 64, 288, 256, false, true),
+        new("cnn conv2 input grad", 288, 256, 64, true, false),
         new("square 512", 512, 512, 512, false, false),
         new("square 1024", 1024, 1024, 1024, false, false),
     ];
