@@ -96,24 +96,33 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// A pooling window's shape as plain fields: <see cref="ConvGeometry"/> computes output sizes with divisions on
-    /// every access, which in the per-output loop cost more than the comparisons.
+    /// A pooling window over the plain-field shape of <see cref="ConvWindow"/>: <see cref="ConvGeometry"/> computes
+    /// output sizes with divisions on every access, which in the per-output loop cost more than the comparisons.
     /// </summary>
     private readonly struct PoolWindow(ConvGeometry g)
     {
-        public readonly int OutHeight = g.OutHeight;
-        public readonly int OutWidth = g.OutWidth;
-        public readonly int InputPlane = g.InputPlane;
-        public readonly int OutputPlane = g.OutputPlane;
-        private readonly int _width = g.Width;
-        private readonly int _stride = g.Stride;
-        private readonly int _kernelH = g.KernelH;
-        private readonly int _kernelW = g.KernelW;
+        private readonly ConvWindow _shape = new(g);
+
+        public int OutHeight => _shape.OutHeight;
+
+        public int OutWidth => _shape.OutWidth;
+
+        public int InputPlane => _shape.InputPlane;
+
+        public int OutputPlane => _shape.OutputPlane;
+
+        private int Width => _shape.Width;
+
+        private int Stride => _shape.Stride;
+
+        private int KernelH => _shape.KernelH;
+
+        private int KernelW => _shape.KernelW;
 
         /// <summary>The usual 2×2 window with stride 2 (no overlap), which gets a branch-light path.</summary>
-        public bool IsTwoByTwoStrideTwo => _kernelH == 2 && _kernelW == 2 && _stride == 2;
+        public bool IsTwoByTwoStrideTwo => KernelH == 2 && KernelW == 2 && Stride == 2;
 
-        public bool LeavesAnEdge => 2 * OutHeight != InputPlane / _width || 2 * OutWidth != _width;
+        public bool LeavesAnEdge => 2 * OutHeight != InputPlane / Width || 2 * OutWidth != Width;
 
         /// <summary>
         /// Each 2×2 maximum. MathF.Max returns NaN when either input is NaN, which gives the same value as the first
@@ -123,8 +132,8 @@ public sealed partial class CpuBackend
         {
             for (var oy = 0; oy < OutHeight; oy++)
             {
-                var r0 = src.Slice(2 * oy * _width, _width);
-                var r1 = src.Slice(((2 * oy) + 1) * _width, _width);
+                var r0 = src.Slice(2 * oy * Width, Width);
+                var r1 = src.Slice(((2 * oy) + 1) * Width, Width);
                 var line = dst.Slice(oy * OutWidth, OutWidth);
                 var ox = PoolTwoByTwoAvx.IsSupported ? PoolTwoByTwoAvx.MaxRow(r0, r1, line) : 0;
                 for (; ox < line.Length; ox++)
@@ -144,10 +153,10 @@ public sealed partial class CpuBackend
         {
             for (var oy = 0; oy < OutHeight; oy++)
             {
-                var top = 2 * oy * _width;
-                var bottom = top + _width;
+                var top = 2 * oy * Width;
+                var bottom = top + Width;
                 var ox = PoolTwoByTwoAvx.IsSupported
-                    ? PoolTwoByTwoAvx.RouteRow(src.Slice(top, _width), src.Slice(bottom, _width), grad.Slice(oy * OutWidth, OutWidth), dst.Slice(top, _width), dst.Slice(bottom, _width))
+                    ? PoolTwoByTwoAvx.RouteRow(src.Slice(top, Width), src.Slice(bottom, Width), grad.Slice(oy * OutWidth, OutWidth), dst.Slice(top, Width), dst.Slice(bottom, Width))
                     : 0;
                 for (; ox < OutWidth; ox++)
                 {
@@ -183,22 +192,22 @@ public sealed partial class CpuBackend
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int ArgMax(ReadOnlySpan<float> plane, int oy, int ox)
         {
-            var start = (oy * _stride * _width) + (ox * _stride);
+            var start = (oy * Stride * Width) + (ox * Stride);
             var best = start;
             var bestValue = plane[start];
-            if (_kernelH == 2 && _kernelW == 2)
+            if (KernelH == 2 && KernelW == 2)
             {
                 // The common 2×2 window, unrolled: the same visiting order as the loop below.
                 Consider(plane, start + 1, ref best, ref bestValue);
-                Consider(plane, start + _width, ref best, ref bestValue);
-                Consider(plane, start + _width + 1, ref best, ref bestValue);
+                Consider(plane, start + Width, ref best, ref bestValue);
+                Consider(plane, start + Width + 1, ref best, ref bestValue);
                 return best;
             }
 
-            for (var ky = 0; ky < _kernelH; ky++)
+            for (var ky = 0; ky < KernelH; ky++)
             {
-                var row = start + (ky * _width);
-                for (var kx = 0; kx < _kernelW; kx++)
+                var row = start + (ky * Width);
+                for (var kx = 0; kx < KernelW; kx++)
                 {
                     Consider(plane, row + kx, ref best, ref bestValue);
                 }
