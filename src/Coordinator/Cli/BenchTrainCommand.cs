@@ -11,7 +11,7 @@ namespace Distributed.Coordinator.Cli;
 
 /// <summary>
 /// `bench train`: training throughput of the mlp or cnn with Adam, measured exactly as the libtorch anchor
-/// (../shared/anchors/libtorch-bench) measures it: 8,192 synthetic samples of the model's input shape, batches
+/// (libtorch-bench in the workplace's shared anchors) measures it: 8,192 synthetic samples of the model's input shape, batches
 /// taken in order, 10 warm-up steps, then a timed run. Also counts managed bytes allocated per step.
 /// </summary>
 internal static class BenchTrainCommand
