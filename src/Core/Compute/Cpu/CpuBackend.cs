@@ -11,7 +11,6 @@ namespace Distributed.Core.Compute.Cpu;
 public sealed partial class CpuBackend : IComputeBackend
 {
     private readonly ThreadTeam _team;
-    private readonly Dictionary<Type, IParallelWork> _rangeWorks = [];
     private readonly Dictionary<Type, IParallelWork> _taskWorks = [];
 
     private readonly CpuGemm _gemm;
@@ -60,32 +59,11 @@ public sealed partial class CpuBackend : IComputeBackend
     /// Runs body over [0, count) in contiguous blocks on the team; serially when the work is small. The body is a
     /// static lambda and its inputs travel in a struct, so a call allocates nothing.
     /// </summary>
-    private void ParallelRanges<TState>(int count, long workPerItem, in TState state, RangeBody<TState> body)
-    {
-        var tasks = TasksFor(count, workPerItem);
-        if (tasks <= 1)
-        {
-            body(state, 0, count);
-            return;
-        }
+    private void ParallelRanges<TState>(int count, long workPerItem, in TState state, RangeBody<TState> body) =>
+        ParallelTasks(TasksFor(count, workPerItem), new Ranges<TState>(state, body, count), static (in Ranges<TState> r, int task, int tasks) =>
+            r.Body(r.State, (int)((long)r.Count * task / tasks), (int)((long)r.Count * (task + 1) / tasks)));
 
-        if (!_rangeWorks.TryGetValue(typeof(TState), out var cached))
-        {
-            cached = new RangeWork<TState>();
-            _rangeWorks[typeof(TState)] = cached;
-        }
-
-        var work = (RangeWork<TState>)cached;
-        work.Set(state, body, count, tasks);
-        try
-        {
-            _team.Run(work, tasks);
-        }
-        finally
-        {
-            work.Clear();
-        }
-    }
+    private readonly record struct Ranges<TState>(TState State, RangeBody<TState> Body, int Count);
 
     /// <summary>
     /// Runs body(task, tasks) for each of <paramref name="tasks"/> tasks on the team (capped at the thread count), for
@@ -142,35 +120,5 @@ public sealed partial class CpuBackend : IComputeBackend
         }
 
         public void Execute(int task) => _body!(_state, task, _tasks);
-    }
-
-    private sealed class RangeWork<TState> : IParallelWork
-    {
-        private TState _state = default!;
-        private RangeBody<TState>? _body;
-        private int _count;
-        private int _tasks;
-
-        public void Set(in TState state, RangeBody<TState> body, int count, int tasks)
-        {
-            _state = state;
-            _body = body;
-            _count = count;
-            _tasks = tasks;
-        }
-
-        /// <summary>Drops references to the caller's buffers so a finished region keeps nothing alive.</summary>
-        public void Clear()
-        {
-            _state = default!;
-            _body = null;
-        }
-
-        public void Execute(int task)
-        {
-            var start = (int)((long)_count * task / _tasks);
-            var end = (int)((long)_count * (task + 1) / _tasks);
-            _body!(_state, start, end);
-        }
     }
 }

@@ -97,10 +97,6 @@ internal static class SimdSupport
 
     public static bool Fused => Fma.IsSupported || AdvSimd.IsSupported;
 
-    /// <summary>The widths this processor can run: every kernel is tested on each of them.</summary>
-    public static IEnumerable<SimdWidth> Available =>
-        Enum.GetValues<SimdWidth>().Where(w => w <= Best);
-
     public static int VectorFloats(SimdWidth width) => (int)width / 32;
 
     public static string Describe(SimdWidth width) => $"{(int)width}-bit {(Fused ? "FMA" : "mul+add")}";
