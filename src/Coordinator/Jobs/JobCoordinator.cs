@@ -15,6 +15,9 @@ internal sealed class JobCoordinator
 {
     private static readonly TimeSpan LivenessPoll = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a reported worker failure waits for the lost connection of the rank that probably caused it.</summary>
+    private static readonly TimeSpan SymptomGrace = TimeSpan.FromSeconds(1);
+
     private readonly Channel<SessionEvent> _events = Channel.CreateUnbounded<SessionEvent>();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WorkerSession[] _ranks = [];
@@ -148,7 +151,15 @@ internal sealed class JobCoordinator
 
             if (e.Message!.BodyCase == WorkerMessage.BodyOneofCase.Failed)
             {
-                throw new JobFailedException($"{e.Message.Failed.Message} (step {CurrentStep})");
+                // A worker's failure is often only the symptom: its ring neighbour died, and that rank's own lost
+                // connection reaches the coordinator a moment later. Name the rank that went away when there is one.
+                var reported = $"{e.Message.Failed.Message} (step {CurrentStep})";
+                if (await LostRankWithinAsync(SymptomGrace, cancel).ConfigureAwait(false) is { } cause)
+                {
+                    throw Failure(cause.Rank, $"{cause.Lost}", $"; before that, {reported}");
+                }
+
+                throw new JobFailedException(reported);
             }
 
             if (e.Message.BodyCase == WorkerMessage.BodyOneofCase.Finished)
@@ -194,8 +205,30 @@ internal sealed class JobCoordinator
         }
     }
 
-    private JobFailedException Failure(int rank, string what) =>
-        new($"rank {rank} {what} at step {CurrentStep} while the coordinator awaited {Awaiting}");
+    private JobFailedException Failure(int rank, string what, string also = "") =>
+        new($"rank {rank} {what} at step {CurrentStep} while the coordinator awaited {Awaiting}{also}");
+
+    /// <summary>The first lost connection or process exit of an unfinished rank within <paramref name="grace"/>, if any.</summary>
+    private async Task<SessionEvent?> LostRankWithinAsync(TimeSpan grace, CancellationToken cancel)
+    {
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        window.CancelAfter(grace);
+        try
+        {
+            while (true)
+            {
+                var e = await _events.Reader.ReadAsync(window.Token).ConfigureAwait(false);
+                if (e.Lost is not null && !(_ranks.Length > e.Rank && _ranks[e.Rank].Finished))
+                {
+                    return e;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
 
     private static async Task PumpAsync(WorkerSession session, IServerStreamWriter<CoordinatorMessage> responses, CancellationToken cancel)
     {
