@@ -13,6 +13,18 @@ public interface IComputeBackend
 {
     string Name { get; }
 
+    /// <summary>
+    /// The host has written <paramref name="t"/>'s elements (a batch, gathered or loaded parameters): a backend
+    /// that keeps tensors in device memory copies them over. Free on the CPU, where host memory is the tensor.
+    /// </summary>
+    void Upload(Tensor t);
+
+    /// <summary>
+    /// Makes <paramref name="t"/>'s host elements current before the host reads them (gradients for the
+    /// collectives, parameters for a checkpoint). Free on the CPU.
+    /// </summary>
+    void Download(Tensor t);
+
     void Fill(Tensor x, float value);
 
     void Copy(Tensor source, Tensor destination);

@@ -28,6 +28,15 @@ public sealed partial class CpuBackend : IComputeBackend
         _gemm = new CpuGemm(_team, width);
     }
 
+    // Host memory is where a CPU tensor lives: there is nothing to copy either way.
+    public void Upload(Tensor t)
+    {
+    }
+
+    public void Download(Tensor t)
+    {
+    }
+
     public string Name => $"cpu ({Threads} thread{(Threads == 1 ? "" : "s")}, {SimdSupport.Describe(_gemm.Width)})";
 
     public int Threads { get; }
