@@ -19,7 +19,9 @@ public readonly record struct ConvGeometry(
     {
         if (Channels <= 0 || Height <= 0 || Width <= 0 || KernelH <= 0 || KernelW <= 0 || Stride <= 0 || Padding < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(ConvGeometry), $"invalid window {this}");
+            // Not {this}: the record's ToString prints OutHeight, which divides by a zero stride.
+            throw new ArgumentOutOfRangeException(nameof(ConvGeometry),
+                $"invalid window: channels {Channels}, input {Height}x{Width}, kernel {KernelH}x{KernelW}, stride {Stride}, padding {Padding}");
         }
 
         if (Height + (2 * Padding) < KernelH || Width + (2 * Padding) < KernelW)
