@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distributed.Core.Compute;
 using Distributed.Core.Data;
 using Distributed.Coordinator.Jobs;
 using Distributed.Core.Training;
@@ -47,7 +48,7 @@ public static class CliApp
             error.WriteLine($"error: {OneLine(ex)}");
             return BadInput;
         }
-        catch (Exception ex) when (ex is TrainingDivergedException or JobFailedException or WorkerException or ClusterException)
+        catch (Exception ex) when (ex is TrainingDivergedException or JobFailedException or WorkerException or ClusterException or DeviceUnavailableException)
         {
             error.WriteLine($"error: {ex.Message}");
             return Failed;

@@ -28,7 +28,7 @@ internal static class CoordinatorCommand
                 throw new UsageException($"coordinator needs --workers N (or WORLD_SIZE) of at least 1, got {workers}");
             }
 
-            var job = JobSetup.Build(o, d, r, threadsOverride: 1);
+            var job = JobSetup.Build(o, d, r, threadsOverride: 1, deviceOverride: "cpu");
             using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
             using var progress = DistributedRun.Progress(job, t, r, output);
             var console = progress.Output;

@@ -87,7 +87,7 @@ internal static class DistributedRun
 
     public static void Describe(TrainJob job, TextWriter output)
     {
-        output.WriteLine($"backend: {job.Model.Backend.Name}");
+        output.WriteLine(job.DeviceReport);
         output.WriteLine($"data: {job.Data.Description}");
         output.WriteLine($"model {job.Model.Name}: {job.Model.Parameters.Count:N0} parameters");
         foreach (var line in job.Model.Network.Describe().Split(Environment.NewLine))

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distributed.Coordinator.Jobs;
+using Distributed.Core.Compute;
 using Distributed.Core.Compute.Cpu;
 using Distributed.Core.Data;
 using Distributed.Core.DataParallel;
@@ -12,7 +13,7 @@ namespace Distributed.Coordinator.Cli;
 /// <summary>Turns parsed flags into a <see cref="TrainJob"/>; everything that can be wrong with the input is found here, before the first step.</summary>
 internal static class JobSetup
 {
-    public static TrainJob Build(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int? threadsOverride = null)
+    public static TrainJob Build(TrainOptionsSet o, DistributedOptionsSet d, ParseResult r, int? threadsOverride = null, string? deviceOverride = null)
     {
         try
         {
@@ -64,7 +65,13 @@ internal static class JobSetup
                 throw new UsageException($"linreg needs regression targets, but {data.Description} has class labels");
             }
 
-            var backend = new CpuBackend(threads);
+            var device = deviceOverride ?? r.GetValue(o.Device)!;
+            if (!ComputeDevices.Names.Contains(device))
+            {
+                throw new UsageException($"unknown device '{device}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
+            }
+
+            var backend = ComputeDevices.Create(device, threads, out var deviceReport);
             var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
             var dropout = r.GetValue(o.Dropout);
             var model = ModelZoo.Create(modelName, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, dropout));
@@ -79,7 +86,7 @@ internal static class JobSetup
                 ("optimizer", optimizerSettings), ("schedule", scheduleSettings), ("zero", (int)parallel.Zero), ("bucket-floats", parallel.BucketFloats),
             ]);
             return new TrainJob(model, optimizerSettings, scheduleSettings, schedule, options, data, r.GetValue(o.Out), format, r.GetValue(o.Json),
-                parallel, chunkKb * 1024 / sizeof(float), peerTimeout, joinTimeout, r.GetValue(d.Save), config);
+                parallel, chunkKb * 1024 / sizeof(float), peerTimeout, joinTimeout, r.GetValue(d.Save), config, deviceReport);
         }
         catch (ArgumentException ex)
         {

@@ -56,6 +56,7 @@ internal static class TrainCommand
         var result = trainer.Fit(job.Data.Train, job.Data.Test);
         output.WriteLine(ConsoleReport.Final(result));
         var values = job.Model.Parameters.Values;
+        job.Model.Backend.Download(values);
         var small = values.Length <= 16 ? values.Span.ToArray() : null;
         if (small is not null)
         {
@@ -88,7 +89,7 @@ internal static class TrainCommand
     {
         // Like torchrun, split the cores among the workers unless told otherwise; the coordinator's model only describes the job.
         var threads = r.GetValue(o.Threads) is > 0 and var n ? n : Math.Max(1, Environment.ProcessorCount / workers);
-        var job = JobSetup.Build(o, d, r, threadsOverride: 1);
+        var job = JobSetup.Build(o, d, r, threadsOverride: 1, deviceOverride: "cpu");
         using var export = TelemetryExport.Start("coordinator", t is not null && r.GetValue(t.TraceConsole));
         using var progress = t is null ? new TrainingProgress(output, "none", job.Options.Epochs, 1) : DistributedRun.Progress(job, t, r, output);
         output = progress.Output;

@@ -23,7 +23,8 @@ internal sealed record TrainJob(
     TimeSpan PeerTimeout,
     TimeSpan JoinTimeout,
     string? SavePath,
-    string Config)
+    string Config,
+    string DeviceReport)
 {
     /// <summary>An optimizer over all parameters, for a run in this process.</summary>
     public Optimizer CreateOptimizer() =>

@@ -67,6 +67,12 @@ internal sealed class TrainOptionsSet
 
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads (default: all cores)", DefaultValueFactory = _ => 0 };
 
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "auto | cuda | cpu | ilgpu-cpu: where gradients are computed (auto: an NVIDIA GPU that passes a smoke kernel, else the CPU; ilgpu-cpu: the GPU code on ILGPU's CPU accelerator, slow, for checking it without a GPU)",
+        DefaultValueFactory = _ => "auto",
+    };
+
     public Option<string?> Out { get; } = new("--out") { Description = "directory for per-step and per-epoch metrics" };
 
     public Option<string> MetricsFormat { get; } = new("--metrics-format") { Description = "csv | jsonl", DefaultValueFactory = _ => "csv" };
@@ -77,7 +83,7 @@ internal sealed class TrainOptionsSet
     [
         Model, Data, TestData, SyntheticSamples, Optimizer, Lr, Momentum, Dampening, Nesterov, WeightDecay, L1, ClipNorm,
         Beta1, Beta2, Epsilon, AmsGrad, Alpha, Centered, InitialAccumulator, Schedule, StepSize, Gamma, MinLr, Warmup,
-        Dropout, Init, Epochs, BatchSize, Seed, Threads, Out, MetricsFormat, Json,
+        Dropout, Init, Epochs, BatchSize, Seed, Threads, Device, Out, MetricsFormat, Json,
     ];
 
     public OptimizerSettings ToOptimizerSettings(ParseResult r) => new()

@@ -52,6 +52,7 @@ internal static class WorkerCommand
             else
             {
                 var job = JobSetup.Build(o, d, r);
+                output.WriteLine($"worker {job.DeviceReport}");
                 runtime = WorkerRuntime.ForTraining(settings with { Config = job.Config, PeerTimeout = job.PeerTimeout, JoinTimeout = job.JoinTimeout }, job.Model, job.OptimizerSettings, job.Schedule, job.Data, job.Parallel, job.SavePath, output);
             }
 

@@ -104,7 +104,7 @@ public sealed class DataParallelTrainer
         {
             var x = _inputs.For(indices.Length);
             var t = _targets.For(indices.Length);
-            data.Gather(indices.Span, x, t);
+            _model.LoadBatch(data, indices.Span, x, t);
             var y = _model.Forward(x, training: true);
             loss = _model.Loss.Compute(y, t, globalBatch);
             if (!double.IsFinite(loss))
@@ -140,7 +140,11 @@ public sealed class DataParallelTrainer
 
         if (_options.Zero != ZeroStage.None)
         {
-            await _ring.AllGatherAsync(_model.Parameters.Values.Storage.AsMemory(_model.Parameters.Values.Offset, _model.Parameters.Count), Partition, new CollectiveTag(step, -1), cancel).ConfigureAwait(false);
+            // Only this rank's updated slice leaves the device; every slice comes back.
+            var values = _model.Parameters.Values;
+            _model.Backend.Download(values.Slice(Shard.Offset, Shard.Length));
+            await _ring.AllGatherAsync(values.Storage.AsMemory(values.Offset, values.Length), Partition, new CollectiveTag(step, -1), cancel).ConfigureAwait(false);
+            _model.Backend.Upload(values);
         }
 
         Steps++;
@@ -165,7 +169,7 @@ public sealed class DataParallelTrainer
 
             var x = _inputs.For(n);
             var t = _targets.For(n);
-            data.Gather(indices.AsSpan(0, n), x, t);
+            _model.LoadBatch(data, indices.AsSpan(0, n), x, t);
             var y = _model.Forward(x, training: false);
             lossSum += _model.Loss.Compute(y, t, n) * n;
             if (_model.IsClassifier)
@@ -186,6 +190,10 @@ public sealed class DataParallelTrainer
         var gradients = _model.Parameters.Gradients;
         var memory = gradients.Storage.AsMemory(gradients.Offset, gradients.Length);
         var tag = new CollectiveTag(step, bucket.Index);
+
+        // On a device backend the bucket's gradients come to the host for the ring and the reduced ones go back.
+        var slice = gradients.Slice(bucket.Start, bucket.Length);
+        _model.Backend.Download(slice);
         if (_options.Zero == ZeroStage.Gradients)
         {
             await _ring.ReduceScatterAsync(memory, Segments.Clip(Partition, bucket.Start, bucket.Length), tag, cancel).ConfigureAwait(false);
@@ -194,6 +202,8 @@ public sealed class DataParallelTrainer
         {
             await _ring.AllReduceAsync(memory.Slice(bucket.Start, bucket.Length), tag, cancel).ConfigureAwait(false);
         }
+
+        _model.Backend.Upload(slice);
     }
 
     private double ReduceScalar(double local) =>

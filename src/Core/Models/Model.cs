@@ -1,4 +1,5 @@
 using Distributed.Core.Compute;
+using Distributed.Core.Data;
 using Distributed.Core.Layers;
 using Distributed.Core.Losses;
 using Distributed.Core.Telemetry;
@@ -38,6 +39,17 @@ public sealed class Model
     public ParameterSet Parameters { get; }
 
     public bool IsClassifier => Loss is SoftmaxCrossEntropy;
+
+    /// <summary>
+    /// Gathers <paramref name="indices"/> of <paramref name="data"/> into the batch tensors and hands them to the
+    /// backend: the one host-to-device copy of a step.
+    /// </summary>
+    public void LoadBatch(Dataset data, ReadOnlySpan<int> indices, Tensor x, Tensor t)
+    {
+        data.Gather(indices, x, t);
+        Backend.Upload(x);
+        Backend.Upload(t);
+    }
 
     public Tensor Forward(Tensor x, bool training)
     {

@@ -95,7 +95,7 @@ public sealed class Trainer
     {
         var x = _inputs.For(indices.Length);
         var t = _targets.For(indices.Length);
-        data.Gather(indices, x, t);
+        _model.LoadBatch(data, indices, x, t);
 
         _optimizer.ZeroGrad();
         var y = _model.Forward(x, training: true);
@@ -123,7 +123,7 @@ public sealed class Trainer
             var indices = plan.Batch(b);
             var x = _inputs.For(indices.Length);
             var t = _targets.For(indices.Length);
-            data.Gather(indices, x, t);
+            _model.LoadBatch(data, indices, x, t);
             var y = _model.Forward(x, training: false);
             lossSum += _model.Loss.Compute(y, t, indices.Length) * indices.Length;
             if (_model.IsClassifier)

@@ -19,13 +19,17 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 {
     private DataParallelTrainer? _trainer;
 
-    public Ready Describe(int worldSize, int rank) => new()
+    public Ready Describe(int worldSize, int rank)
     {
-        ParameterChecksum = ParameterChecksum.Of(model.Parameters.Values.Span),
-        ParameterCount = model.Parameters.Count,
-        TrainSamples = data.Train.Count,
-        TestSamples = data.Test?.Count ?? 0,
-    };
+        model.Backend.Download(model.Parameters.Values);
+        return new()
+        {
+            ParameterChecksum = ParameterChecksum.Of(model.Parameters.Values.Span),
+            ParameterCount = model.Parameters.Count,
+            TrainSamples = data.Train.Count,
+            TestSamples = data.Test?.Count ?? 0,
+        };
+    }
 
     public async Task RunAsync(WorkerContext context, CancellationToken cancel)
     {
@@ -110,6 +114,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 
     private void Finish(WorkerContext context, Protocol.Finish finish)
     {
+        model.Backend.Download(model.Parameters.Values);
         var values = model.Parameters.Values.Span;
         if (context.Rank == 0 && savePath is not null)
         {
