@@ -65,13 +65,20 @@ internal static class JobSetup
                 throw new UsageException($"linreg needs regression targets, but {data.Description} has class labels");
             }
 
-            var device = deviceOverride ?? r.GetValue(o.Device)!;
-            if (!ComputeDevices.Names.Contains(device))
+            var requested = r.GetValue(o.Device)!;
+            if (!ComputeDevices.Names.Contains(requested))
             {
-                throw new UsageException($"unknown device '{device}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
+                throw new UsageException($"unknown device '{requested}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
             }
 
+            var device = deviceOverride ?? requested;
+
             var backend = ComputeDevices.Create(device, threads, out var deviceReport);
+            if (deviceOverride is not null)
+            {
+                // The coordinator's model only describes the job; the workers choose and report their devices.
+                deviceReport = $"device: --device {requested}, chosen by each worker";
+            }
             var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
             var dropout = r.GetValue(o.Dropout);
             var model = ModelZoo.Create(modelName, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, dropout));
