@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Distributed.Core.Compute;
 using Distributed.Core.Compute.Cpu;
+using Distributed.Core.Compute.Ilgpu;
 using Distributed.Core.Data;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
@@ -12,7 +14,8 @@ namespace Distributed.Coordinator.Cli;
 /// <summary>
 /// `bench train`: training throughput of the mlp or cnn with Adam, measured exactly as the libtorch anchor
 /// (libtorch-bench in the workplace's shared anchors) measures it: 8,192 synthetic samples of the model's input shape, batches
-/// taken in order, 10 warm-up steps, then a timed run. Also counts managed bytes allocated per step.
+/// taken in order, 10 warm-up steps, then a timed run. Also counts managed bytes allocated per step. On the CPU by
+/// default; <c>--device cuda</c> times the same steps on a GPU, for comparison with bench/pytorch/train_bench.py.
 /// </summary>
 internal static class BenchTrainCommand
 {
@@ -23,13 +26,18 @@ internal static class BenchTrainCommand
         var model = new Option<string>("--model") { Description = "mlp | cnn (cnn on 3×32×32, as the anchor)", DefaultValueFactory = _ => "mlp" };
         var batch = new Option<int>("--batch-size") { Description = "samples per step", DefaultValueFactory = _ => 128 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores)", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device")
+        {
+            Description = "cpu | cuda | auto | ilgpu-cpu: where the steps run (default cpu; ilgpu-cpu is the GPU code on ILGPU's CPU accelerator, slow, for checking)",
+            DefaultValueFactory = _ => "cpu",
+        };
         var steps = new Option<int>("--steps") { Description = "timed steps", DefaultValueFactory = _ => 200 };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 10 };
         var workers = new Option<int>("--workers") { Description = "0 trains in this process; N runs N local worker processes over gRPC with the global batch split among them", DefaultValueFactory = _ => 0 };
         var json = new Option<string?>("--json") { Description = "write {samples_per_second, ms_per_step, allocated_bytes_per_step, …} to this file" };
         var command = new Command("train", "Training throughput (samples/s, ms/step, bytes allocated per step) on synthetic data.")
         {
-            model, batch, threads, steps, warmup, workers, json,
+            model, batch, threads, device, steps, warmup, workers, json,
         };
         command.SetAction(async (r, cancel) =>
         {
@@ -43,14 +51,24 @@ internal static class BenchTrainCommand
             var s = Positive(r.GetValue(steps), "--steps", 1_000_000);
             var w = r.GetValue(warmup) is var wu and >= 0 and <= 1_000_000 ? wu : throw new UsageException($"--warmup must be between 0 and 1000000, got {r.GetValue(warmup)}");
             var t = r.GetValue(threads) is var th and >= 0 and <= 1024 ? th : throw new UsageException($"--threads must be between 0 and 1024, got {r.GetValue(threads)}");
+            var dev = r.GetValue(device)!;
+            if (!ComputeDevices.Names.Contains(dev))
+            {
+                throw new UsageException($"unknown device '{dev}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
+            }
 
             var n = r.GetValue(workers) is var wk and >= 0 and <= 64 ? wk : throw new UsageException($"--workers must be between 0 and 64, got {r.GetValue(workers)}");
             ThroughputResult result;
             double[]? perRank = null;
+            string ran;
+            string? backendName = null;
             if (n == 0)
             {
-                result = Run(name, b, t, s, w, out var description);
-                output.WriteLine(description);
+                result = Run(name, b, dev, t, s, w, output, out var backend);
+                backendName = backend;
+
+                // A backend's name starts with its kind (cpu, cuda, ilgpu-cpu): what auto turned into.
+                ran = backend.Split(' ')[0];
             }
             else
             {
@@ -64,8 +82,10 @@ internal static class BenchTrainCommand
                     throw new UsageException($"a global batch of {b} cannot be split across {n} workers");
                 }
 
-                output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, {steps} timed steps after {w} warm-up");
-                var distributed = await BenchTrainDistributed.RunAsync(name, b, t, s, w, n, SyntheticSamples, output, cancel);
+                // Each worker picks its own backend and prints it ("[rank r] worker device: …").
+                output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, --device {dev}, {s} timed steps after {w} warm-up");
+                var distributed = await BenchTrainDistributed.RunAsync(name, b, dev, t, s, w, n, SyntheticSamples, output, cancel);
+                ran = dev;
                 result = distributed.Throughput;
                 perRank = distributed.AllocatedBytesPerStepByRank;
             }
@@ -77,8 +97,9 @@ internal static class BenchTrainCommand
                 File.WriteAllText(path, JsonSerializer.Serialize(
                     new
                     {
-                        Model = name, BatchSize = b, Threads = t, Workers = n, Steps = s, result.SamplesPerSecond, result.MsPerStep,
-                        result.AllocatedBytesPerStep, AllocatedBytesPerStepByRank = perRank, Kernel = FmaPeak.KernelDescription,
+                        Model = name, Device = ran, Backend = backendName, BatchSize = b, Threads = t, Workers = n, Steps = s, result.SamplesPerSecond, result.MsPerStep,
+                        result.AllocatedBytesPerStep, AllocatedBytesPerStepByRank = perRank,
+                        Kernel = ran == "cpu" ? FmaPeak.KernelDescription : null,
                     },
                     BenchJson.Options));
             }
@@ -88,16 +109,29 @@ internal static class BenchTrainCommand
         return command;
     }
 
-    private static ThroughputResult Run(string name, int batchSize, int threads, int steps, int warmup, out string description)
+    private static ThroughputResult Run(string name, int batchSize, string device, int threads, int steps, int warmup, TextWriter output, out string backendName)
     {
         int[] shape = name == "cnn" ? [3, 32, 32] : [784];
         var data = SyntheticData.Create(shape, classes: 10, SyntheticSamples, seed: 1);
-        var backend = new CpuBackend(threads);
+        var backend = ComputeDevices.Create(device, threads, out var report);
+        using var owned = backend as IDisposable;
+        backendName = backend.Name;
+        if (report != $"device: {backend.Name}")
+        {
+            // auto fell back to the CPU: say why.
+            output.WriteLine(report);
+        }
+
         var model = ModelZoo.Create(name, shape, 10, backend, new ModelOptions(1));
         var optimizer = new OptimizerSettings { Name = "adam", Lr = 1e-3 }.Create(backend, model.Parameters.Values, model.Parameters.Gradients, null);
         var trainer = new Trainer(model, optimizer, new TrainOptions(1, batchSize, 1), data.TargetLength);
         var indices = new int[batchSize];
-        description = $"{name}: {model.Parameters.Count:N0} parameters, Adam, batch {batchSize}, {backend.Name}, {steps} timed steps after {warmup} warm-up";
+        output.WriteLine($"{name}: {model.Parameters.Count:N0} parameters, Adam, batch {batchSize}, {backend.Name}, {steps} timed steps after {warmup} warm-up");
+
+        // A step must be finished on the device before the clock reads it. On a GPU, the loss read in TrainStep waits
+        // only for the forward pass; what waits for backward and the Adam update is the accuracy count read after
+        // them (one in-order stream). The explicit wait costs nothing on an idle stream and does not lean on that.
+        var gpu = backend as IlgpuBackend;
 
         // The anchor's batches: consecutive samples from offset (step · batch) mod (n − batch).
         return ThroughputProbe.Measure(
@@ -110,6 +144,7 @@ internal static class BenchTrainCommand
                 }
 
                 trainer.TrainStep(data, indices);
+                gpu?.Synchronize();
             },
             warmup,
             steps,

@@ -14,7 +14,7 @@ namespace Distributed.Coordinator.Cli;
 /// </summary>
 internal static class BenchTrainDistributed
 {
-    public static async Task<DistributedThroughput> RunAsync(string model, int batchSize, int threads, int steps, int warmup, int workers, int syntheticSamples, TextWriter output, CancellationToken cancel)
+    public static async Task<DistributedThroughput> RunAsync(string model, int batchSize, string device, int threads, int steps, int warmup, int workers, int syntheticSamples, TextWriter output, CancellationToken cancel)
     {
         var stepsPerEpoch = (syntheticSamples + batchSize - 1) / batchSize;
         var epochs = (warmup + steps + stepsPerEpoch - 1) / stepsPerEpoch;
@@ -29,7 +29,7 @@ internal static class BenchTrainDistributed
         string[] args =
         [
             "--model", model, "--data", "synthetic", "--synthetic-samples", Invariant(syntheticSamples), "--batch-size", Invariant(batchSize),
-            "--epochs", Invariant(epochs), "--workers", Invariant(workers), "--threads", Invariant(threads),
+            "--epochs", Invariant(epochs), "--workers", Invariant(workers), "--threads", Invariant(threads), "--device", device,
         ];
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)

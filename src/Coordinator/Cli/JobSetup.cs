@@ -51,6 +51,12 @@ internal static class JobSetup
             var peerTimeout = Seconds(r.GetValue(d.PeerTimeout), "peer timeout");
             var joinTimeout = Seconds(r.GetValue(d.JoinTimeout), "join timeout");
 
+            var requested = r.GetValue(o.Device)!;
+            if (!ComputeDevices.Names.Contains(requested))
+            {
+                throw new UsageException($"unknown device '{requested}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
+            }
+
             // Fail on optimizer and schedule flags before spending time reading data.
             optimizerSettings.Create(new CpuBackend(1), new Core.Tensors.Tensor(1), new Core.Tensors.Tensor(1), scheduleSettings.Create(1));
 
@@ -65,20 +71,13 @@ internal static class JobSetup
                 throw new UsageException($"linreg needs regression targets, but {data.Description} has class labels");
             }
 
-            var requested = r.GetValue(o.Device)!;
-            if (!ComputeDevices.Names.Contains(requested))
-            {
-                throw new UsageException($"unknown device '{requested}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
-            }
-
-            var device = deviceOverride ?? requested;
-
-            var backend = ComputeDevices.Create(device, threads, out var deviceReport);
+            var backend = ComputeDevices.Create(deviceOverride ?? requested, threads, out var deviceReport);
             if (deviceOverride is not null)
             {
-                // The coordinator's model only describes the job; the workers choose and report their devices.
-                deviceReport = $"device: --device {requested}, chosen by each worker";
+                // A coordinator's model only describes the job; what computes is each worker, on the device asked for.
+                deviceReport = $"device: {requested} in each worker";
             }
+
             var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
             var dropout = r.GetValue(o.Dropout);
             var model = ModelZoo.Create(modelName, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, dropout));

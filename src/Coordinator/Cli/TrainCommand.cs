@@ -41,6 +41,9 @@ internal static class TrainCommand
     private static int RunHere(TrainOptionsSet o, DistributedOptionsSet d, TelemetryOptionsSet t, ParseResult r, TextWriter output)
     {
         var job = JobSetup.Build(o, d, r);
+
+        // An ILGPU backend holds an accelerator (on ilgpu-cpu, a team of host threads) until disposed.
+        using var device = job.Model.Backend as IDisposable;
         using var export = TelemetryExport.Start("trainer", r.GetValue(t.TraceConsole));
         using var progress = DistributedRun.Progress(job, t, r, output);
         output = progress.Output;

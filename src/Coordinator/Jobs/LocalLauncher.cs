@@ -18,7 +18,9 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
         var name = Path.GetFileNameWithoutExtension(process);
         if (name == "dotnet")
         {
-            var dll = typeof(LocalLauncher).Assembly.Location;
+            // Assembly.Location would do, but it is empty in a single-file app, so the single-file analyzer rejects it;
+            // under `dotnet` (or a test host) the program's dll sits in the application directory.
+            var dll = Path.Combine(AppContext.BaseDirectory, typeof(LocalLauncher).Assembly.GetName().Name + ".dll");
             return (process, [dll]);
         }
 

@@ -24,6 +24,7 @@ public class BadInputTests
     [InlineData("--bogus", "train", "--bogus")]
     [InlineData("no such file or directory", "train", "--model", "mlp", "--data", "/nonexistent/mnist")]
     [InlineData("unknown metrics format", "train", "--model", "linreg", "--metrics-format", "xml")]
+    [InlineData("unknown device 'bogus' (expected one of: auto, cuda, cpu, ilgpu-cpu)", "train", "--device", "bogus")]
     public void FlagsAreRejectedWithOneLine(string expected, params string[] args)
     {
         var (code, _, err) = CliRunner.Run(args);

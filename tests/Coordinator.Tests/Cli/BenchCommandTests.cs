@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace Distributed.Coordinator.Tests.Cli;
 
+[Collection(IlgpuCpuCollection.Name)]
 public sealed class BenchCommandTests
 {
     [Theory]
@@ -31,8 +32,32 @@ public sealed class BenchCommandTests
         }
     }
 
+    [Fact]
+    public void BenchTrainOnTheIlgpuCpuAcceleratorNamesTheDevice()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-train-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, error) = CliRunner.Run("bench", "train", "--device", "ilgpu-cpu", "--model", "mlp", "--steps", "2", "--warmup", "1", "--batch-size", "8", "--json", json);
+
+            Assert.True(code == 0, error);
+            Assert.Contains("ilgpu-cpu (CPUAccelerator", output);
+            Assert.Contains("samples/s", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.Equal("ilgpu-cpu", root.GetProperty("device").GetString());
+            Assert.StartsWith("ilgpu-cpu (CPUAccelerator", root.GetProperty("backend").GetString());
+            Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
     [Theory]
     [InlineData("--model", "linreg")]
+    [InlineData("--device", "bogus")]
     [InlineData("--batch-size", "0")]
     [InlineData("--steps", "-1")]
     [InlineData("--threads", "-2")]
