@@ -1,5 +1,6 @@
 using System.Numerics;
 using Distributed.Core.Tensors;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Cpu;
 

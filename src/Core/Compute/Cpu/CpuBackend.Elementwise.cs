@@ -1,6 +1,7 @@
 using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Distributed.Core.Tensors;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Cpu;
 

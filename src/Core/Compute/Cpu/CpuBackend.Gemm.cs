@@ -1,5 +1,6 @@
 using Distributed.Core.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Cpu;
 

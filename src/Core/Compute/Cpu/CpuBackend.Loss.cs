@@ -1,4 +1,5 @@
 using Distributed.Core.Tensors;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Cpu;
 
@@ -72,17 +73,6 @@ public sealed partial class CpuBackend
         }
 
         return correct;
-    }
-
-    private static (int Rows, int Classes) ClassRows(Tensor logits, Tensor targets)
-    {
-        var rows = targets.Length;
-        if (rows == 0 || logits.Length % rows != 0)
-        {
-            throw new ArgumentException($"logits {logits} do not have one row per target ({rows})");
-        }
-
-        return (rows, logits.Length / rows);
     }
 
     private static int TargetClass(float value, int classes, int row)

@@ -41,22 +41,6 @@ public sealed partial class CpuBackend : IComputeBackend
 
     public int Threads { get; }
 
-    private static void RequireSameLength(Tensor a, Tensor b, string what)
-    {
-        if (a.Length != b.Length)
-        {
-            throw new ArgumentException($"{what}: lengths differ ({a.Length} vs {b.Length})");
-        }
-    }
-
-    private static void RequireLength(Tensor t, int length, string what)
-    {
-        if (t.Length < length)
-        {
-            throw new ArgumentException($"{what}: needs {length} elements, has {t.Length}");
-        }
-    }
-
     /// <summary>How many tasks to split work into: one per thread, but none smaller than about 32K multiply-adds.</summary>
     private int TasksFor(int count, long workPerItem)
     {

@@ -1,5 +1,6 @@
 using Distributed.Core.Tensors;
 using ILGPU.Runtime;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Ilgpu;
 

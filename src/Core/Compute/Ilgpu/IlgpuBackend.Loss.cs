@@ -1,6 +1,7 @@
 using Distributed.Core.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Ilgpu;
 
@@ -77,17 +78,6 @@ public sealed partial class IlgpuBackend
         }
 
         return correct;
-    }
-
-    private static (int Rows, int Classes) ClassRows(Tensor logits, Tensor targets)
-    {
-        var rows = targets.Length;
-        if (rows == 0 || logits.Length % rows != 0)
-        {
-            throw new ArgumentException($"logits {logits} do not have one row per target ({rows})");
-        }
-
-        return (rows, logits.Length / rows);
     }
 
     /// <summary>The CPU backend's error for a target that is not a class; the value is read back only on this path.</summary>

@@ -1,6 +1,7 @@
 using Distributed.Core.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
+using static Distributed.Core.Compute.TensorChecks;
 
 namespace Distributed.Core.Compute.Ilgpu;
 

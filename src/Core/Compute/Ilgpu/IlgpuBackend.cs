@@ -119,22 +119,6 @@ public sealed partial class IlgpuBackend : IComputeBackend, IDisposable
     {
         public void Dispose() => gate.Exit();
     }
-
-    private static void RequireSameLength(Tensor a, Tensor b, string what)
-    {
-        if (a.Length != b.Length)
-        {
-            throw new ArgumentException($"{what}: lengths differ ({a.Length} vs {b.Length})");
-        }
-    }
-
-    private static void RequireLength(Tensor t, long length, string what)
-    {
-        if (t.Length < length)
-        {
-            throw new ArgumentException($"{what}: needs {length} elements, has {t.Length}");
-        }
-    }
 }
 
 /// <summary>Which SGEMM the ILGPU backend runs: cuBLAS where it loads, else the tiled kernel; or one of them by force.</summary>
