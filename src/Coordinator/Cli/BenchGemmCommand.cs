@@ -37,7 +37,9 @@ internal static class BenchGemmCommand
         var threads = new Option<string>("--threads") { Description = "comma-separated thread counts", DefaultValueFactory = _ => "1" };
         var seconds = new Option<double>("--seconds") { Description = "time per shape and thread count", DefaultValueFactory = _ => 0.5 };
         var json = new Option<string?>("--json") { Description = "write [{shape, threads, ms, gflops, peak_fraction}] to this file" };
-        var command = new Command("gemm", "GFLOP/s of the CPU SGEMM on the models' shapes, against the measured FMA peak.") { threads, seconds, json };
+        var device = new Option<string>("--device") { Description = "cpu | cuda | ilgpu-cpu: the CPU SGEMM, or the device's tiled kernel and cuBLAS", DefaultValueFactory = _ => "cpu" };
+        var only = new Option<string?>("--only") { Description = "only the shapes whose name contains this text" };
+        var command = new Command("gemm", "GFLOP/s of the SGEMMs on the models' shapes: the CPU's against the measured FMA peak, or a device's tiled kernel and cuBLAS.") { threads, seconds, json, device, only };
         command.SetAction(r =>
         {
             var threadCounts = ParseThreads(r.GetValue(threads)!);
@@ -47,11 +49,24 @@ internal static class BenchGemmCommand
                 throw new UsageException($"--seconds must be in (0, 300], got {perShape.TotalSeconds}");
             }
 
+            var filter = r.GetValue(only);
+            var name = r.GetValue(device)!;
+            if (name is "cuda" or "ilgpu-cpu")
+            {
+                BenchDeviceGemm.Run(name, filter, perShape, r.GetValue(json), output);
+                return CliApp.Ok;
+            }
+
+            if (name != "cpu")
+            {
+                throw new UsageException($"unknown device '{name}' (expected cpu, cuda or ilgpu-cpu)");
+            }
+
             var peak = FmaPeak.MeasureGflops(TimeSpan.FromSeconds(0.5));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"kernel {FmaPeak.KernelDescription}; one core's FMA peak {peak:0.0} GFLOP/s"));
             output.WriteLine($"{"shape",-22} {"m×n×k",-18} {"op",3} {"threads",7} {"ms",9} {"GFLOP/s",8} {"of peak",7}");
             var rows = new List<object>();
-            foreach (var shape in ModelShapes)
+            foreach (var shape in ModelShapes.Where(s => filter is null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)))
             {
                 foreach (var t in threadCounts)
                 {

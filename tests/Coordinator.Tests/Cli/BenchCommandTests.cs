@@ -94,6 +94,41 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void BenchGemmOnADeviceTimesTheTiledKernelAndSaysWhyCuBlasIsMissing()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-device-gemm-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, error) = CliRunner.Run("bench", "gemm", "--device", "ilgpu-cpu", "--only", "mlp fc2 forward b128", "--seconds", "0.001", "--json", json);
+
+            Assert.True(code == 0, error);
+            Assert.Contains("CPUAccelerator", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+            var tiled = Assert.Single(rows, r => r.GetProperty("gemm").GetString() == "tiled");
+            Assert.True(tiled.GetProperty("gflops").GetDouble() > 0);
+            var cuBlas = Assert.Single(rows, r => r.GetProperty("gemm").GetString() == "cuBLAS");
+            Assert.Contains("CUDA", cuBlas.GetProperty("unavailable").GetString());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Theory]
+    [InlineData("--device", "tpu")]
+    [InlineData("--only", "no such shape")]
+    public void BenchGemmRejectsABadDeviceOrShape(string flag, string value)
+    {
+        var device = flag == "--only" ? new[] { "--device", "ilgpu-cpu" } : [];
+        var (code, _, error) = CliRunner.Run(["bench", "gemm", .. device, flag, value]);
+
+        Assert.Equal(2, code);
+        Assert.Contains(value, error);
+    }
+
+    [Fact]
     public void BenchGemmRejectsABadThreadList()
     {
         var (code, _, error) = CliRunner.Run("bench", "gemm", "--threads", "1,x");
