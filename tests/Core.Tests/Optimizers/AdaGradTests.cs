@@ -1,17 +1,21 @@
+using Distributed.Core.Compute;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Tests.Optimizers;
 
-public sealed class AdaGradTests
+public class AdaGradTests
 {
+    /// <summary>The backend the optimizers run on; the ILGPU tests run these same cases on theirs.</summary>
+    protected virtual IComputeBackend Backend() => FixedProblem.Backend();
+
     [Fact]
     public void AdaGrad_FollowsPublishedFormula()
     {
         // s ← s + g², p ← p − lr·g / (√s + ε); lr = 0.1, ε = 1e-10, s₀ = 0.
         // Step 1 by hand: g/√(g²) = sign(g), so p ← p − 0.1·sign(g).
         FixedProblem.AssertTrajectory(
-            (p, g) => new AdaGrad(FixedProblem.Backend(), p, g, new AdaGradOptions { Lr = 0.1 }),
+            (p, g) => new AdaGrad(Backend(), p, g, new AdaGradOptions { Lr = 0.1 }),
             [
                 [0.9, -1.9, 0.4],
                 [0.848550424, -1.93713907, 0.398750098],
@@ -24,7 +28,7 @@ public sealed class AdaGradTests
     {
         // As above with s₀ = 0.5. Step 1, p[0] by hand: 1 − 0.1·0.5/√0.75 = 0.942264973.
         FixedProblem.AssertTrajectory(
-            (p, g) => new AdaGrad(FixedProblem.Backend(), p, g, new AdaGradOptions { Lr = 0.1, InitialAccumulator = 0.5 }),
+            (p, g) => new AdaGrad(Backend(), p, g, new AdaGradOptions { Lr = 0.1, InitialAccumulator = 0.5 }),
             [
                 [0.942264973, -1.91835034, 0.401526807],
                 [0.90953229, -1.94939636, 0.400295986],
@@ -37,7 +41,7 @@ public sealed class AdaGradTests
     {
         // g = λ·p, s = λ²p², so the step is lr·λp/|λp| = lr·sign(p) whatever λ is.
         var parameters = Tensor.FromArray([2f, -4f], 2);
-        var optimizer = new AdaGrad(FixedProblem.Backend(), parameters, new Tensor(2), new AdaGradOptions { Lr = 0.1, WeightDecay = 0.01 });
+        var optimizer = new AdaGrad(Backend(), parameters, new Tensor(2), new AdaGradOptions { Lr = 0.1, WeightDecay = 0.01 });
 
         optimizer.Step();
 
@@ -56,7 +60,7 @@ public sealed class AdaGradTests
     [Fact]
     public void StateFloatsPerParameter_IsOne()
     {
-        var optimizer = new AdaGrad(FixedProblem.Backend(), new Tensor(3), new Tensor(3), new AdaGradOptions { Lr = 0.1 });
+        var optimizer = new AdaGrad(Backend(), new Tensor(3), new Tensor(3), new AdaGradOptions { Lr = 0.1 });
 
         Assert.Equal(1, optimizer.StateFloatsPerParameter);
         Assert.Equal("adagrad", optimizer.Name);

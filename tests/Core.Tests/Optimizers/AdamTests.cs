@@ -1,10 +1,14 @@
+using Distributed.Core.Compute;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Tests.Optimizers;
 
-public sealed class AdamTests
+public class AdamTests
 {
+    /// <summary>The backend the optimizers run on; the ILGPU tests run these same cases on theirs.</summary>
+    protected virtual IComputeBackend Backend() => FixedProblem.Backend();
+
     // All cases: lr = 0.1, β1 = 0.9, β2 = 0.999, ε = 1e-8.
     // m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
 
@@ -126,6 +130,6 @@ public sealed class AdamTests
         Assert.Equal(0.0, options.WeightDecay);
     }
 
-    private static Adam Create(Tensor parameters, Tensor gradients, AdamOptions options) =>
-        new(FixedProblem.Backend(), parameters, gradients, options);
+    private Adam Create(Tensor parameters, Tensor gradients, AdamOptions options) =>
+        new(Backend(), parameters, gradients, options);
 }

@@ -1,10 +1,14 @@
+using Distributed.Core.Compute;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Tests.Optimizers;
 
-public sealed class RmsPropTests
+public class RmsPropTests
 {
+    /// <summary>The backend the optimizers run on; the ILGPU tests run these same cases on theirs.</summary>
+    protected virtual IComputeBackend Backend() => FixedProblem.Backend();
+
     // All cases: lr = 0.01, α = 0.99, ε = 1e-8. v ← α·v + (1−α)·g².
 
     [Fact]
@@ -98,6 +102,6 @@ public sealed class RmsPropTests
         Assert.False(options.Centered);
     }
 
-    private static RmsProp Create(Tensor parameters, Tensor gradients, RmsPropOptions options) =>
-        new(FixedProblem.Backend(), parameters, gradients, options);
+    private RmsProp Create(Tensor parameters, Tensor gradients, RmsPropOptions options) =>
+        new(Backend(), parameters, gradients, options);
 }

@@ -1,21 +1,30 @@
 using Distributed.Core.Compute;
 using Distributed.Core.Compute.Ilgpu;
+using ILGPU.Runtime;
 
 namespace Distributed.Core.Tests.Compute.Ilgpu;
 
 // The backend-agnostic kernel tests, run on the ILGPU backend over ILGPU's CPU accelerator: the same kernels a GPU
 // runs, barriers and shared memory included, so CI checks them without one.
 
-/// <summary>Hands each test a fresh backend on the shared CPU accelerator and frees its device memory afterwards.</summary>
+/// <summary>Hands each test fresh backends (on the shared CPU accelerator unless told) and frees their device memory afterwards.</summary>
 internal sealed class IlgpuBackends : IDisposable
 {
     private readonly List<IlgpuBackend> _created = [];
 
-    public IComputeBackend Create(IlgpuGemmChoice gemm = IlgpuGemmChoice.Auto)
+    /// <summary>A backend on the CPU accelerator with host semantics (<see cref="HostSyncedBackend"/>).</summary>
+    public IComputeBackend Create(IlgpuGemmChoice gemm = IlgpuGemmChoice.Auto) => Create(IlgpuTestDevices.Cpu, gemm);
+
+    /// <summary>A backend on <paramref name="accelerator"/> with host semantics (<see cref="HostSyncedBackend"/>).</summary>
+    public IComputeBackend Create(Accelerator accelerator, IlgpuGemmChoice gemm = IlgpuGemmChoice.Auto) =>
+        new HostSyncedBackend(CreateDeviceResident(accelerator, gemm));
+
+    /// <summary>A plain backend, as training uses it: the host sees only what it uploads and downloads.</summary>
+    public IlgpuBackend CreateDeviceResident(Accelerator accelerator, IlgpuGemmChoice gemm = IlgpuGemmChoice.Auto)
     {
-        var backend = new IlgpuBackend(IlgpuTestDevices.Cpu, gemm);
+        var backend = new IlgpuBackend(accelerator, gemm);
         _created.Add(backend);
-        return new HostSyncedBackend(backend);
+        return backend;
     }
 
     public void Dispose()
