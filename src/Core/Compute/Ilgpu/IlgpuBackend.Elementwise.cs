@@ -17,7 +17,8 @@ public sealed partial class IlgpuBackend
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ulong> _dropout = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _multiply = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, float, float> _penalty = null!;
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<double>, int> _sumOfSquares = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<double>, int> _squaresByLane = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<double>, ArrayView<double>> _sumBlocks = null!;
 
     public void Fill(Tensor x, float value)
     {
@@ -55,9 +56,10 @@ public sealed partial class IlgpuBackend
             return 0;
         }
 
-        _sumOfSquares(_stream, ReductionKernels.Config, View(x), _partials.View, x.Length);
+        _squaresByLane(_stream, ReductionKernels.Lanes, View(x), _lanes.View, x.Length);
+        _sumBlocks(_stream, ReductionKernels.Blocks, _lanes.View, _partials.View);
         double sum = 0;
-        foreach (var partial in _tensors.Read<double>(_partials.View, ReductionKernels.Groups))
+        foreach (var partial in _tensors.Read<double>(_partials.View, ReductionKernels.Blocks))
         {
             sum += partial;
         }
@@ -159,6 +161,7 @@ public sealed partial class IlgpuBackend
         _dropout = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ulong>(ElementwiseKernels.Dropout);
         _multiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Multiply);
         _penalty = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(ElementwiseKernels.WeightPenalty);
-        _sumOfSquares = a.LoadKernel<ArrayView<float>, ArrayView<double>, int>(ReductionKernels.SumOfSquares);
+        _squaresByLane = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<double>, int>(ReductionKernels.SquaresByLane);
+        _sumBlocks = a.LoadAutoGroupedKernel<Index1D, ArrayView<double>, ArrayView<double>>(ReductionKernels.SumBlocks);
     }
 }

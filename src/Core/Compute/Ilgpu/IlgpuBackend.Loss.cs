@@ -10,6 +10,7 @@ public sealed partial class IlgpuBackend
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, float> _softmaxCrossEntropy = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, float> _squaredError = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _countCorrect = null!;
+    private MemoryBuffer1D<double, Stride1D.Dense> _lanes = null!;
     private MemoryBuffer1D<double, Stride1D.Dense> _partials = null!;
     private MemoryBuffer1D<double, Stride1D.Dense> _terms = null!;
     private MemoryBuffer1D<int, Stride1D.Dense> _hits = null!;
@@ -107,13 +108,15 @@ public sealed partial class IlgpuBackend
         _softmaxCrossEntropy = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, float>(LossKernels.SoftmaxCrossEntropy);
         _squaredError = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, float>(LossKernels.SquaredError);
         _countCorrect = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(LossKernels.CountCorrect);
-        _partials = a.Allocate1D<double>(ReductionKernels.Groups);
+        _lanes = a.Allocate1D<double>(ReductionKernels.Lanes);
+        _partials = a.Allocate1D<double>(ReductionKernels.Blocks);
         _terms = a.Allocate1D<double>(1024);
         _hits = a.Allocate1D<int>(1024);
     }
 
     private void DisposeLosses()
     {
+        _lanes.Dispose();
         _partials.Dispose();
         _terms.Dispose();
         _hits.Dispose();

@@ -1,53 +1,47 @@
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Distributed.Core.Compute.Ilgpu;
 
 /// <summary>
 /// Sums in a fixed order, never with atomics (ILGPU.Algorithms' Reduce ends in atomic adds, whose order and so
-/// whose rounding change from run to run). A fixed number of groups, independent of the device, each walk a fixed
-/// stride and fold their 256 partial sums as a tree; the host adds the group totals in order. The same input gives
-/// the same bits on every run and on every device that rounds doubles alike.
+/// whose rounding change from run to run). A fixed number of lanes, independent of the device, each add every
+/// <see cref="Lanes"/>-th element; then each of <see cref="Blocks"/> threads adds a run of consecutive lanes; the
+/// host adds the block totals in order. No barriers either, which keeps it fast on ILGPU's CPU accelerator, where a
+/// group barrier costs milliseconds. The same input gives the same bits on every run and every device.
 /// </summary>
 internal static class ReductionKernels
 {
-    /// <summary>Groups a reduction always uses: enough to fill a GPU's multiprocessors with memory traffic.</summary>
-    public const int Groups = 128;
+    /// <summary>Partial sums in the first pass: enough threads to keep a GPU's memory bus busy, reading coalesced.</summary>
+    public const int Lanes = Blocks * LanesPerBlock;
 
-    public static KernelConfig Config => new(Groups, IlgpuDevices.GroupSize);
+    /// <summary>Totals the host adds at the end.</summary>
+    public const int Blocks = 128;
 
-    /// <summary>partials[group] = Σ x² over the elements the group's threads visit, in double.</summary>
-    public static void SumOfSquares(ArrayView<float> x, ArrayView<double> partials, int length)
+    private const int LanesPerBlock = 256;
+
+    /// <summary>lanes[i] = Σ x[j]² over j ≡ i (mod <see cref="Lanes"/>), in double.</summary>
+    public static void SquaresByLane(Index1D lane, ArrayView<float> x, ArrayView<double> lanes, int length)
     {
-        var shared = SharedMemory.Allocate<double>(IlgpuDevices.GroupSize);
-        var stride = Groups * IlgpuDevices.GroupSize;
         double sum = 0;
-        for (var i = (Grid.IdxX * IlgpuDevices.GroupSize) + Group.IdxX; i < length; i += stride)
+        for (var j = (int)lane; j < length; j += Lanes)
         {
-            var v = (double)x[i];
+            var v = (double)x[j];
             sum += v * v;
         }
 
-        shared[Group.IdxX] = sum;
-        FoldGroup(shared);
-        if (Group.IsFirstThread)
-        {
-            partials[Grid.IdxX] = shared[0];
-        }
+        lanes[lane] = sum;
     }
 
-    /// <summary>Halves the live part of <paramref name="shared"/> until element 0 holds the group's total.</summary>
-    public static void FoldGroup(ArrayView<double> shared)
+    /// <summary>blocks[b] = Σ lanes[b·256 .. b·256 + 255], in order.</summary>
+    public static void SumBlocks(Index1D block, ArrayView<double> lanes, ArrayView<double> blocks)
     {
-        for (var half = IlgpuDevices.GroupSize / 2; half > 0; half >>= 1)
+        double sum = 0;
+        var first = block * LanesPerBlock;
+        for (var i = 0; i < LanesPerBlock; i++)
         {
-            Group.Barrier();
-            if (Group.IdxX < half)
-            {
-                shared[Group.IdxX] += shared[Group.IdxX + half];
-            }
+            sum += lanes[first + i];
         }
 
-        Group.Barrier();
+        blocks[block] = sum;
     }
 }

@@ -58,7 +58,7 @@ public sealed class IlgpuCudaBackendTests : IDisposable
 
     public static TheoryData<string> UpdateKernels() => new(IlgpuOptimizerTests.Kernels);
 
-    /// <summary>The CPU accelerator's lengths, the edges of one sweep of 128 groups of 256 threads, and 4M.</summary>
+    /// <summary>The CPU accelerator's lengths, the edges of one sweep of the reduction's 32,768 lanes, and 4M.</summary>
     public static TheoryData<int> SumOfSquaresLengths() => new([.. IlgpuOptimizerTests.SumLengths, 128 * 256, (128 * 256) + 1, 1 << 22]);
 
     public void Dispose() => _backends.Dispose();

@@ -23,11 +23,7 @@ public sealed class IlgpuOptimizerTests : IDisposable
 
     public const double Floor = 1e-2;
 
-    /// <summary>
-    /// Every fused update, some with coupled penalties. Clipping is added on the GPU only (<see cref="Clipped"/>):
-    /// on the CPU accelerator each Σg² takes 2 to 5 s (a fixed 128 groups of 256 threads through nine barriers on the
-    /// host's cores), so there clipping is checked by the published trajectory and the Σg² tests alone.
-    /// </summary>
+    /// <summary>Every fused update, some with coupled penalties, two with clipping by the global norm (Σg² and Scale).</summary>
     internal static readonly Dictionary<string, OptimizerSettings> Settings = new()
     {
         ["sgd"] = new() { Name = "sgd", Lr = 0.05 },
@@ -47,6 +43,8 @@ public sealed class IlgpuOptimizerTests : IDisposable
         ["amsgrad"] = new() { Name = "adam", Lr = 0.01, AmsGrad = true },
         ["adamw"] = new() { Name = "adamw", Lr = 0.01, WeightDecay = 0.1 },
         ["adamw, amsgrad"] = new() { Name = "adamw", Lr = 0.01, Beta2 = 0.99, AmsGrad = true },
+        ["adam, clipped"] = new() { Name = "adam", Lr = 0.01, MaxGradNorm = 5 },
+        ["nesterov, clipped, l2"] = new() { Name = "nesterov", Lr = 0.05, MaxGradNorm = 5, WeightDecay = 0.01 },
     };
 
     /// <summary>Each fused kernel on its own, from random state; FirstStep is the first-step flag of SGD's buffer.</summary>
@@ -58,8 +56,8 @@ public sealed class IlgpuOptimizerTests : IDisposable
     ];
 
     /// <summary>
-    /// Σg² lengths on the CPU accelerator, where each call takes seconds: none, one thread's, four groups' and just
-    /// over three sweeps of the reduction's 128 groups of 256 threads. The GPU tests add the edges of one sweep.
+    /// Σg² lengths: none, one lane's, fewer elements than lanes, and just over three sweeps of the reduction's 32,768
+    /// lanes. The GPU tests add the edges of one sweep.
     /// </summary>
     internal static readonly int[] SumLengths = [0, 1, 1000, 100_003];
 
