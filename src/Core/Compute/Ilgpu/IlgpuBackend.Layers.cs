@@ -1,4 +1,5 @@
 using Distributed.Core.Tensors;
+using ILGPU;
 using ILGPU.Runtime;
 using static Distributed.Core.Compute.TensorChecks;
 
@@ -44,12 +45,12 @@ public sealed partial class IlgpuBackend
     {
         var (batch, outChannels) = ConvShape(x, weight, bias, g);
         RequireLength(y, (long)batch * outChannels * g.OutputPlane, "convolution output");
-        var (columns, rows) = ConvWorkspace(workspace, g, outChannels, batch);
         var pixels = batch * g.OutputPlane;
         using var scope = Enter();
-        _conv.Im2Col(_stream, View(x), g, batch, View(columns));
-        _gemm.Multiply(_stream, false, false, outChannels, pixels, g.PatchSize, 1f, View(weight), View(columns), 0f, View(rows));
-        _conv.RowsToBatchAddBias(_stream, View(rows), View(bias), outChannels, batch, g.OutputPlane, View(y));
+        var (columns, rows) = ConvWorkspace(workspace, g, outChannels, batch);
+        _conv.Im2Col(_stream, View(x), g, batch, columns);
+        _gemm.Multiply(_stream, false, false, outChannels, pixels, g.PatchSize, 1f, View(weight), columns, 0f, rows);
+        _conv.RowsToBatchAddBias(_stream, rows, View(bias), outChannels, batch, g.OutputPlane, View(y));
     }
 
     public void Conv2dBackward(Tensor x, Tensor weight, Tensor dy, Tensor weightGrad, Tensor biasGrad, Tensor? dx, ConvGeometry g, Tensor workspace)
@@ -62,16 +63,16 @@ public sealed partial class IlgpuBackend
             RequireSameLength(x, dx, "convolution input gradient");
         }
 
-        var (columns, rows) = ConvWorkspace(workspace, g, outChannels, batch);
         var pixels = batch * g.OutputPlane;
         using var scope = Enter();
-        _conv.BatchToRows(_stream, View(dy), outChannels, batch, g.OutputPlane, View(rows));
-        _gemm.Multiply(_stream, false, true, outChannels, g.PatchSize, pixels, 1f, View(rows), View(columns), 1f, View(weightGrad));
-        _conv.AccumulateRowSums(_stream, View(rows), outChannels, pixels, View(biasGrad));
+        var (columns, rows) = ConvWorkspace(workspace, g, outChannels, batch);
+        _conv.BatchToRows(_stream, View(dy), outChannels, batch, g.OutputPlane, rows);
+        _gemm.Multiply(_stream, false, true, outChannels, g.PatchSize, pixels, 1f, rows, columns, 1f, View(weightGrad));
+        _conv.AccumulateRowSums(_stream, rows, outChannels, pixels, View(biasGrad));
         if (dx is not null)
         {
-            _gemm.Multiply(_stream, true, false, g.PatchSize, pixels, outChannels, 1f, View(weight), View(rows), 0f, View(columns));
-            _conv.Col2Im(_stream, View(columns), g, batch, View(dx));
+            _gemm.Multiply(_stream, true, false, g.PatchSize, pixels, outChannels, 1f, View(weight), rows, 0f, columns);
+            _conv.Col2Im(_stream, columns, g, batch, View(dx));
         }
     }
 
@@ -110,12 +111,14 @@ public sealed partial class IlgpuBackend
         return (x.Length / perSample, outChannels);
     }
 
-    private (Tensor Columns, Tensor Rows) ConvWorkspace(Tensor workspace, ConvGeometry g, int outChannels, int batch)
+    /// <summary>The workspace's im2col columns and channel-major GEMM output, as device views (no tensor objects per call).</summary>
+    private (ArrayView<float> Columns, ArrayView<float> Rows) ConvWorkspace(Tensor workspace, ConvGeometry g, int outChannels, int batch)
     {
-        var columns = g.PatchSize * batch * g.OutputPlane;
-        var rows = outChannels * batch * g.OutputPlane;
-        RequireLength(workspace, (long)columns + rows, "convolution workspace");
-        return (workspace.Slice(0, columns), workspace.Slice(columns, rows));
+        var columns = (long)g.PatchSize * batch * g.OutputPlane;
+        var rows = (long)outChannels * batch * g.OutputPlane;
+        RequireLength(workspace, columns + rows, "convolution workspace");
+        var view = View(workspace);
+        return (view.SubView(0, columns), view.SubView(columns, rows));
     }
 
     private static int PoolPlanes(Tensor x, ConvGeometry g)
