@@ -89,7 +89,10 @@ public sealed class WorkerRuntime
             }
             catch (Exception ex) when (ex is RingLinkException or TrainingDivergedException or WorkerException or DataFormatException)
             {
-                var message = ex is WorkerException ? ex.Message : $"rank {welcome.Rank}: {ex.Message}";
+                var self = $"rank {welcome.Rank}";
+                var message = ex is WorkerException || ex.Message.StartsWith($"{self} ", StringComparison.Ordinal) || ex.Message.StartsWith($"{self}:", StringComparison.Ordinal)
+                    ? ex.Message
+                    : $"{self}: {ex.Message}";
                 session.Send(new WorkerMessage { Failed = new WorkerFailed { Message = message } });
                 throw new WorkerException(session.AbortReason is { } reason && ex is RingLinkException ? $"rank {welcome.Rank}: {reason}" : message, ex);
             }

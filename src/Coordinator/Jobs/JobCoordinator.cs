@@ -151,15 +151,7 @@ internal sealed class JobCoordinator
 
             if (e.Message!.BodyCase == WorkerMessage.BodyOneofCase.Failed)
             {
-                // A worker's failure is often only the symptom: its ring neighbour died, and that rank's own lost
-                // connection reaches the coordinator a moment later. Name the rank that went away when there is one.
-                var reported = $"{e.Message.Failed.Message} (step {CurrentStep})";
-                if (await LostRankWithinAsync(SymptomGrace, cancel).ConfigureAwait(false) is { } cause)
-                {
-                    throw Failure(cause.Rank, $"{cause.Lost}", $"; before that, {reported}");
-                }
-
-                throw new JobFailedException(reported);
+                throw await DiagnoseAsync(e, cancel).ConfigureAwait(false);
             }
 
             if (e.Message.BodyCase == WorkerMessage.BodyOneofCase.Finished)
@@ -208,26 +200,42 @@ internal sealed class JobCoordinator
     private JobFailedException Failure(int rank, string what, string also = "") =>
         new($"rank {rank} {what} at step {CurrentStep} while the coordinator awaited {Awaiting}{also}");
 
-    /// <summary>The first lost connection or process exit of an unfinished rank within <paramref name="grace"/>, if any.</summary>
-    private async Task<SessionEvent?> LostRankWithinAsync(TimeSpan grace, CancellationToken cancel)
+    /// <summary>
+    /// A worker's failure report is often only the symptom: its ring neighbour died or froze, and that rank's lost
+    /// connection reaches the coordinator a moment later, or never. Listens for <see cref="SymptomGrace"/> to what
+    /// else the ranks say, then names the rank that went away or went silent, with the reports after it.
+    /// </summary>
+    private async Task<JobFailedException> DiagnoseAsync(SessionEvent first, CancellationToken cancel)
     {
-        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        window.CancelAfter(grace);
-        try
+        var diagnosis = new FailureDiagnosis();
+        diagnosis.Reported(first.Rank, first.Message!.Failed.Message);
+        using (var window = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {
-            while (true)
+            window.CancelAfter(SymptomGrace);
+            try
             {
-                var e = await _events.Reader.ReadAsync(window.Token).ConfigureAwait(false);
-                if (e.Lost is not null && !(_ranks.Length > e.Rank && _ranks[e.Rank].Finished))
+                while (!diagnosis.HasCause)
                 {
-                    return e;
+                    var e = await _events.Reader.ReadAsync(window.Token).ConfigureAwait(false);
+                    if (e.Lost is { } lost && !(_ranks.Length > e.Rank && _ranks[e.Rank].Finished))
+                    {
+                        diagnosis.Lost(e.Rank, lost);
+                    }
+                    else if (e.Message?.BodyCase == WorkerMessage.BodyOneofCase.Failed)
+                    {
+                        diagnosis.Reported(e.Rank, e.Message.Failed.Message);
+                    }
                 }
             }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                // The window closed without a lost rank; silence may still name one.
+            }
         }
-        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-        {
-            return null;
-        }
+
+        return diagnosis.Cause([.. _ranks.Select(s => s.Finished ? (TimeSpan?)null : s.SilentFor)]) is { } cause
+            ? Failure(cause.Rank, cause.What, $"; the other ranks reported: {diagnosis.Reports}")
+            : new JobFailedException($"{diagnosis.Reports} (step {CurrentStep})");
     }
 
     private static async Task PumpAsync(WorkerSession session, IServerStreamWriter<CoordinatorMessage> responses, CancellationToken cancel)
