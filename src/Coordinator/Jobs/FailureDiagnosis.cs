@@ -3,17 +3,11 @@ namespace Distributed.Coordinator.Jobs;
 /// <summary>
 /// Decides which rank to blame once a worker reports a failure. A report is usually a symptom: rank 2 waited in
 /// vain for rank 1, or rank 0 for rank 2, which itself waited for rank 1. The cause is a rank that did not report:
-/// one whose session or process went away, else one that has been silent (no heartbeat) clearly longer than a
-/// live rank can be. A rank that reported and then closed its session is a symptom, never the cause.
+/// one whose session or process went away, else one silent for longer than a live rank can be (<see cref="Liveness"/>);
+/// a frozen one has by now been silent for about the peer timeout that made its neighbour report. A rank that reported and then closed its session is a symptom, never the cause.
 /// </summary>
 internal sealed class FailureDiagnosis
 {
-    /// <summary>
-    /// Workers heartbeat every second, so a live rank is never silent for two; a frozen one has by now been silent
-    /// for about the peer timeout that made its neighbour report.
-    /// </summary>
-    public static readonly TimeSpan StoppedAfter = TimeSpan.FromSeconds(2);
-
     private readonly List<(int Rank, string Message)> _reports = [];
     private readonly List<(int Rank, string What)> _losses = [];
 
@@ -41,7 +35,7 @@ internal sealed class FailureDiagnosis
         (int Rank, TimeSpan Silent)? quietest = null;
         for (var rank = 0; rank < silentFor.Count; rank++)
         {
-            if (silentFor[rank] is { } silent && !HasReported(rank) && silent > StoppedAfter && (quietest is null || silent > quietest.Value.Silent))
+            if (silentFor[rank] is { } silent && !HasReported(rank) && silent > Liveness.StoppedAfter && (quietest is null || silent > quietest.Value.Silent))
             {
                 quietest = (rank, silent);
             }

@@ -75,9 +75,10 @@ internal sealed class JobCoordinator
             while (await requests.MoveNext(cancel).ConfigureAwait(false))
             {
                 session.Heard();
-                if (requests.Current.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat && Observer?.Observe(session.Rank, requests.Current) != true)
+                var message = requests.Current;
+                if (Observer?.Observe(session.Rank, message) != true && message.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
                 {
-                    _events.Writer.TryWrite(new SessionEvent(session.Rank, requests.Current, null));
+                    _events.Writer.TryWrite(new SessionEvent(session.Rank, message, null));
                 }
             }
 

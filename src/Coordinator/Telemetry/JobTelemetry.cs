@@ -59,8 +59,11 @@ internal sealed class JobTelemetry : IJobObserver, IDisposable
 
     public bool Observe(int rank, WorkerMessage message)
     {
+        _stall?.Heard(rank, Stopwatch.GetTimestamp());
         switch (message.BodyCase)
         {
+            case WorkerMessage.BodyOneofCase.Heartbeat:
+                return true;
             case WorkerMessage.BodyOneofCase.StepDone:
                 _stall?.StepDone(rank, message.StepDone.Step);
                 return false;

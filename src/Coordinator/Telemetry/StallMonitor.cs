@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Distributed.Coordinator.Jobs;
 using Distributed.Protocol;
 
 namespace Distributed.Coordinator.Telemetry;
@@ -10,7 +11,10 @@ namespace Distributed.Coordinator.Telemetry;
 /// coordinator can: every rank reports each step it finishes, and a rank whose collective has waited past a short
 /// report delay says so (and says again when the wait ends). Once some rank has waited past the threshold, the
 /// ranks that have neither finished the oldest unfinished step nor reported waiting at one of its collectives have
-/// not arrived: they are still computing, frozen, or cut off. One warning per stalled step and threshold period.
+/// not arrived: they are still computing, frozen, or cut off. A rank that reported a wait and then fell silent (no
+/// heartbeat for <see cref="Liveness.StoppedAfter"/>) froze inside that wait: it has not arrived either, whatever its
+/// report says. When every unfinished rank seems to wait, which live ranks in a ring cannot, the warning holds back
+/// until such a frozen rank would have shown its silence. One warning per stalled step and threshold period.
 /// </summary>
 internal sealed class StallMonitor : IDisposable
 {
@@ -19,6 +23,7 @@ internal sealed class StallMonitor : IDisposable
     private readonly Action<string> _warn;
     private readonly long[] _done;
     private readonly (CollectiveWait Wait, long HeardAt)?[] _waits;
+    private readonly long?[] _lastHeard;
     private readonly Timer? _timer;
     private long _warnedStep = -1;
     private double _warnedAtSeconds;
@@ -29,6 +34,7 @@ internal sealed class StallMonitor : IDisposable
         _warn = warn;
         _done = new long[worldSize];
         _waits = new (CollectiveWait, long)?[worldSize];
+        _lastHeard = new long?[worldSize];
         if (startTimer)
         {
             var period = TimeSpan.FromTicks(Math.Clamp(threshold.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
@@ -48,6 +54,15 @@ internal sealed class StallMonitor : IDisposable
             {
                 _waits[rank] = null;
             }
+        }
+    }
+
+    /// <summary>Rank <paramref name="rank"/> said anything at all (a heartbeat counts); ranks never heard are never called silent.</summary>
+    public void Heard(int rank, long at)
+    {
+        lock (_gate)
+        {
+            _lastHeard[rank] = at;
         }
     }
 
@@ -86,14 +101,26 @@ internal sealed class StallMonitor : IDisposable
                 return null;
             }
 
+            var silent = Enumerable.Range(0, _done.Length)
+                .Select(r => _lastHeard[r] is { } heard && _done[r] < step ? (now - heard) / (double)Stopwatch.Frequency : 0)
+                .ToArray();
+            var stopped = Liveness.StoppedAfter.TotalSeconds;
+            var missing = Enumerable.Range(0, _done.Length).Where(r => _done[r] < step && (_waits[r]?.Wait.Step != step || silent[r] > stopped)).ToArray();
+            if (missing.Length == 0 && longest < _threshold.TotalSeconds + stopped)
+            {
+                // Every rank seems to wait: either a link is down, or a rank froze inside a wait it reported and its
+                // silence does not show yet. Hold the warning until it would.
+                return null;
+            }
+
             _warnedStep = step;
             _warnedAtSeconds = longest;
-            var waiting = Enumerable.Range(0, _done.Length).Where(r => _waits[r] is not null).ToArray();
-            var missing = Enumerable.Range(0, _done.Length).Where(r => _done[r] < step && _waits[r]?.Wait.Step != step).ToArray();
+            var waiting = Enumerable.Range(0, _done.Length).Where(r => _waits[r] is not null && silent[r] <= stopped).ToArray();
             var waits = string.Join("; ", waiting.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"rank {r} {waited[r]:0.#} s at step {_waits[r]!.Value.Wait.Step} {Describe(_waits[r]!.Value.Wait)} for rank {_waits[r]!.Value.Wait.WaitingFor}")));
+            var quiet = string.Join(", ", missing.Where(r => silent[r] > stopped).Select(r => string.Create(CultureInfo.InvariantCulture, $"rank {r} for {silent[r]:0.#} s")));
             return missing.Length > 0
-                ? $"warning: step {step} is stalled: {Ranks(missing)} {(missing.Length == 1 ? "has" : "have")} not arrived at its collectives (waiting: {waits})"
+                ? $"warning: step {step} is stalled: {Ranks(missing)} {(missing.Length == 1 ? "has" : "have")} not arrived at its collectives (waiting: {waits}){(quiet.Length > 0 ? $"; silent: {quiet}" : "")}"
                 : $"warning: step {step} is stalled, yet every unfinished rank is waiting at its collectives ({waits}): a ring link, not a rank, is holding it up";
         }
     }

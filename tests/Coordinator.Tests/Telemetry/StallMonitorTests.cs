@@ -72,6 +72,51 @@ public class StallMonitorTests
     }
 
     [Fact]
+    public void ARankThatFrozeInsideAReportedWaitIsNamedByItsSilence()
+    {
+        // Rank 1 reported waiting for rank 0, then froze before the chunk arrived: every rank now seems to wait.
+        using var monitor = new StallMonitor(3, TimeSpan.FromSeconds(1), _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        long SecondsAgo(double s) => now - (long)(s * Stopwatch.Frequency);
+        for (var r = 0; r < 3; r++)
+        {
+            monitor.StepDone(r, 64);
+        }
+
+        monitor.Waiting(1, Wait(65, waitingFor: 0, seconds: 0.5), SecondsAgo(3.4));
+        monitor.Heard(1, SecondsAgo(3.4));
+        monitor.Waiting(2, Wait(65, waitingFor: 1, seconds: 2.5), SecondsAgo(0.5));
+        monitor.Waiting(0, Wait(65, waitingFor: 2, seconds: 2.4), SecondsAgo(0.5));
+        monitor.Heard(0, SecondsAgo(0.3));
+        monitor.Heard(2, SecondsAgo(0.6));
+
+        var warning = monitor.Check(now);
+
+        Assert.NotNull(warning);
+        Assert.StartsWith("warning: step 65 is stalled: rank 1 has not arrived at its collectives (waiting: rank 0 2.9 s", warning);
+        Assert.Contains("rank 2 3 s at step 65 in bucket 0's reduce-scatter for rank 1", warning);
+        Assert.EndsWith("; silent: rank 1 for 3.4 s", warning);
+        Assert.DoesNotContain("rank 1 3", warning);
+    }
+
+    [Fact]
+    public void EveryRankSeemingToWaitHoldsTheWarningUntilAFrozenRankWouldShow()
+    {
+        using var monitor = new StallMonitor(2, TimeSpan.FromSeconds(1), _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        monitor.Waiting(0, Wait(1, waitingFor: 1, seconds: 1.5), now);
+        monitor.Waiting(1, Wait(1, waitingFor: 0, seconds: 1.2), now);
+        monitor.Heard(0, now);
+        monitor.Heard(1, now);
+
+        Assert.Null(monitor.Check(now));
+        var later = now + (2 * Stopwatch.Frequency);
+        monitor.Heard(0, later);
+        monitor.Heard(1, later);
+        Assert.Contains("every unfinished rank is waiting", monitor.Check(later));
+    }
+
+    [Fact]
     public void ReportDelayIsShortBesideTheThreshold()
     {
         Assert.Equal(TimeSpan.FromSeconds(1), StallMonitor.ReportDelay(TimeSpan.FromSeconds(60)));
