@@ -1,10 +1,9 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Distributed.Core.Collectives;
 using Distributed.Protocol;
 using Distributed.Worker.Internal;
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -12,9 +11,10 @@ namespace Distributed.Worker;
 
 /// <summary>
 /// The ring over gRPC: one client stream to the right neighbour's Peer service, open for the whole job, and the
-/// left neighbour's stream arriving in this worker's <see cref="PeerInbox"/>. Sends copy into pooled buffers and
+/// left neighbour's stream arriving in this worker's <see cref="PeerInbox"/>. Sends copy into pooled chunks and
 /// return at once; a writer task drains them onto the stream, so chunks are pipelined and HTTP/2 flow control is
-/// the only back-pressure.
+/// the only back-pressure. Both directions use <see cref="RingMethod"/>'s codec, and chunks on both sides are reused,
+/// so a steady ring allocates nothing per chunk.
 /// </summary>
 internal sealed class GrpcRingTransport : IRingTransport
 {
@@ -22,11 +22,13 @@ internal sealed class GrpcRingTransport : IRingTransport
 
     private readonly PeerInbox _inbox;
     private readonly GrpcChannel _channel;
-    private readonly AsyncClientStreamingCall<RingChunk, RingClosed> _call;
-    private readonly Channel<(RingChunk Message, byte[] Rented)> _outbox = Channel.CreateUnbounded<(RingChunk, byte[])>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly AsyncClientStreamingCall<OutboundChunk, RingClosed> _call;
+    private readonly Channel<OutboundChunk> _outbox = Channel.CreateUnbounded<OutboundChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly ConcurrentQueue<OutboundChunk> _spare = new();
     private readonly Task _writer;
     private readonly int _right;
     private volatile Exception? _failure;
+    private ReceivedChunk? _lastReceived;
 
     public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox)
     {
@@ -46,8 +48,8 @@ internal sealed class GrpcRingTransport : IRingTransport
                 ConnectTimeout = TimeSpan.FromSeconds(10),
             },
         });
-        var client = new Peer.PeerClient(_channel);
-        _call = client.Ring(new Metadata { { RankHeader, rank.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        var headers = new Metadata { { RankHeader, rank.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(headers));
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -64,28 +66,21 @@ internal sealed class GrpcRingTransport : IRingTransport
             throw new RingLinkException($"rank {Rank}: the ring stream to rank {_right} failed: {failure.Message}", failure);
         }
 
-        var bytes = MemoryMarshal.AsBytes(data);
-        var rented = ArrayPool<byte>.Shared.Rent(bytes.Length);
-        bytes.CopyTo(rented);
-        var message = new RingChunk
-        {
-            Sequence = header.Sequence,
-            Step = header.Step,
-            Bucket = header.Bucket,
-            Phase = (int)header.Phase,
-            RingStep = header.RingStep,
-            Chunk = header.Chunk,
-            Length = header.Length,
-            Data = UnsafeByteOperations.UnsafeWrap(rented.AsMemory(0, bytes.Length)),
-        };
-        _outbox.Writer.TryWrite((message, rented));
+        var chunk = _spare.TryDequeue(out var spare) ? spare : new OutboundChunk();
+        chunk.Fill(header, MemoryMarshal.AsBytes(data));
+        _outbox.Writer.TryWrite(chunk);
     }
 
+    /// <summary>The next chunk from the left neighbour; its payload stays valid until the next call (see <see cref="IRingTransport"/>).</summary>
     public async ValueTask<InboundChunk> ReceiveAsync(CancellationToken cancel)
     {
         try
         {
-            return await _inbox.Reader.ReadAsync(cancel).ConfigureAwait(false);
+            _lastReceived?.Return();
+            _lastReceived = null;
+            var chunk = await _inbox.Reader.ReadAsync(cancel).ConfigureAwait(false);
+            _lastReceived = chunk;
+            return new InboundChunk(chunk.Header, chunk.Payload);
         }
         catch (ChannelClosedException ex)
         {
@@ -116,10 +111,11 @@ internal sealed class GrpcRingTransport : IRingTransport
     {
         try
         {
-            await foreach (var (message, rented) in _outbox.Reader.ReadAllAsync().ConfigureAwait(false))
+            await foreach (var chunk in _outbox.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                await _call.RequestStream.WriteAsync(message).ConfigureAwait(false);
-                ArrayPool<byte>.Shared.Return(rented);
+                // WriteAsync has serialized the chunk into the stream's buffers when it completes: reuse it.
+                await _call.RequestStream.WriteAsync(chunk).ConfigureAwait(false);
+                _spare.Enqueue(chunk);
             }
         }
         catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or ObjectDisposedException)

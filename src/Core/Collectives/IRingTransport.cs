@@ -18,7 +18,10 @@ public interface IRingTransport : IAsyncDisposable
     /// </summary>
     void Send(in ChunkHeader header, ReadOnlySpan<float> data);
 
-    /// <summary>The next chunk from the left neighbour; throws <see cref="RingLinkException"/> when the link is gone.</summary>
+    /// <summary>
+    /// The next chunk from the left neighbour; throws <see cref="RingLinkException"/> when the link is gone. The
+    /// payload belongs to the transport and stays valid only until the next call, which lets it reuse the buffer.
+    /// </summary>
     ValueTask<InboundChunk> ReceiveAsync(CancellationToken cancel);
 }
 
@@ -39,7 +42,8 @@ public readonly record struct ChunkHeader(long Sequence, long Step, int Bucket, 
         $"step {Step}, bucket {Bucket}, {Phase} ring step {RingStep}, chunk {Chunk} ({Length} floats, collective #{Sequence})";
 }
 
-/// <summary>A received chunk: its header and its payload as little-endian float32 bytes, owned by the transport.</summary>
+/// <summary>A received chunk: its header and its payload as little-endian float32 bytes, owned by the transport
+/// and valid until the next receive.</summary>
 public readonly record struct InboundChunk(ChunkHeader Header, ReadOnlyMemory<byte> Payload);
 
 /// <summary>The link to a neighbour failed: it closed, its process died, or it sent something malformed.</summary>

@@ -9,15 +9,15 @@ namespace Distributed.Worker.Internal;
 /// </summary>
 internal sealed class PeerInbox
 {
-    private readonly Channel<InboundChunk> _chunks = Channel.CreateUnbounded<InboundChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<ReceivedChunk> _chunks = Channel.CreateUnbounded<ReceivedChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private int _connected;
 
-    public ChannelReader<InboundChunk> Reader => _chunks.Reader;
+    public ChannelReader<ReceivedChunk> Reader => _chunks.Reader;
 
     /// <summary>Only one left neighbour may stream into a worker; a second stream is refused.</summary>
     public bool TryAttach() => Interlocked.CompareExchange(ref _connected, 1, 0) == 0;
 
-    public void Deliver(InboundChunk chunk) => _chunks.Writer.TryWrite(chunk);
+    public void Deliver(ReceivedChunk chunk) => _chunks.Writer.TryWrite(chunk);
 
     /// <summary>The neighbour's stream ended: later receives fail with <paramref name="error"/>.</summary>
     public void Close(RingLinkException error) => _chunks.Writer.TryComplete(error);

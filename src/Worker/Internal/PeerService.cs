@@ -4,10 +4,24 @@ using Grpc.Core;
 
 namespace Distributed.Worker.Internal;
 
-/// <summary>The worker's Peer service: moves its left neighbour's ring chunks into the <see cref="PeerInbox"/>.</summary>
-internal sealed class PeerService(PeerInbox inbox) : Peer.PeerBase
+/// <summary>
+/// The worker's Peer service: moves its left neighbour's ring chunks into the <see cref="PeerInbox"/>. Bound by hand
+/// to <see cref="RingMethod.Receive"/> rather than through the generated base class, so that chunks are decoded
+/// into pooled buffers.
+/// </summary>
+[BindServiceMethod(typeof(PeerService), nameof(BindService))]
+#pragma warning disable CA1852 // Not sealed: grpc-dotnet binds only a virtual handler declared on the binding type.
+internal class PeerService(PeerInbox inbox)
+#pragma warning restore CA1852
 {
-    public override async Task<RingClosed> Ring(IAsyncStreamReader<RingChunk> requestStream, ServerCallContext context)
+    /// <summary>
+    /// Called by grpc-dotnet without an instance: it only learns the methods here, then resolves the handler by
+    /// name (<see cref="Ring"/>, which must be virtual and declared on this type) on an instance it creates per call.
+    /// </summary>
+    public static void BindService(ServiceBinderBase binder, PeerService? service) =>
+        binder.AddMethod(RingMethod.Receive, service is null ? null : service.Ring);
+
+    public virtual async Task<RingClosed> Ring(IAsyncStreamReader<ReceivedChunk> requestStream, ServerCallContext context)
     {
         if (!inbox.TryAttach())
         {
@@ -19,15 +33,12 @@ internal sealed class PeerService(PeerInbox inbox) : Peer.PeerBase
         {
             while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
-                var m = requestStream.Current;
-                inbox.Deliver(new InboundChunk(
-                    new ChunkHeader(m.Sequence, m.Step, m.Bucket, (CollectivePhase)m.Phase, m.RingStep, m.Chunk, m.Length),
-                    m.Data.Memory));
+                inbox.Deliver(requestStream.Current);
             }
 
             inbox.Close(new RingLinkException($"rank {from} closed its ring stream"));
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException or InvalidDataException)
         {
             inbox.Close(new RingLinkException($"the ring stream from rank {from} broke: {ex.Message}", ex));
         }

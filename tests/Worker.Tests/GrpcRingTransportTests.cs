@@ -1,0 +1,99 @@
+using Distributed.Core.Collectives;
+using Distributed.Protocol;
+using Distributed.Worker.Internal;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Distributed.Worker.Tests;
+
+/// <summary>The ring over real gRPC on 127.0.0.1, in one process: two Kestrel hosts, each with its Peer service.</summary>
+public class GrpcRingTransportTests
+{
+    [Fact]
+    public async Task AllReduceOverGrpcSumsExactlyAcrossManyChunksAndSteps()
+    {
+        await using var a = await PeerHost.StartAsync();
+        await using var b = await PeerHost.StartAsync();
+        await using var rank0 = new GrpcRingTransport(0, 2, b.Address, a.Inbox);
+        await using var rank1 = new GrpcRingTransport(1, 2, a.Address, b.Inbox);
+        var rings = new[] { new RingCollectives(rank0, chunkFloats: 1000), new RingCollectives(rank1, chunkFloats: 1000) };
+
+        // 20 steps of 10,001 floats each: 10 chunks per segment, so chunk buffers are reused many times over.
+        for (var step = 0; step < 20; step++)
+        {
+            var buffers = Enumerable.Range(0, 2).Select(r => Enumerable.Range(0, 10_001).Select(i => (float)((i * (r + 1)) + step)).ToArray()).ToArray();
+            await Task.WhenAll(rings.Select((ring, r) => ring.AllReduceAsync(buffers[r], new CollectiveTag(step, 0), CancellationToken.None)));
+
+            for (var r = 0; r < 2; r++)
+            {
+                Assert.Equal(Enumerable.Range(0, 10_001).Select(i => (float)((i * 3) + (2 * step))), buffers[r]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task APeerThatSendsGarbageBreaksTheLinkWithAReason()
+    {
+        await using var host = await PeerHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress($"http://{host.Address}");
+        var raw = new Method<byte[], RingClosed>(MethodType.ClientStreaming, RingMethod.Receive.ServiceName, RingMethod.Receive.Name,
+            Marshallers.Create<byte[]>(b => b, b => b), Marshallers.Create<RingClosed>(_ => [], _ => new RingClosed()));
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(raw, null, new CallOptions(new Metadata { { GrpcRingTransport.RankHeader, "7" } }));
+
+        await call.RequestStream.WriteAsync([0x42, 0x7F, 1, 2, 3]);
+
+        var closed = await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(async () => await host.Inbox.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var error = Assert.IsType<RingLinkException>(closed.InnerException);
+        Assert.Equal("the ring stream from rank 7 broke: a ring chunk's field 8 claims 127 bytes, but only 3 follow", error.Message);
+    }
+
+    [Fact]
+    public async Task ASecondLeftNeighbourIsRefused()
+    {
+        await using var host = await PeerHost.StartAsync();
+        await using var first = new GrpcRingTransport(0, 2, host.Address, new PeerInbox());
+        first.Send(new ChunkHeader(0, 0, 0, CollectivePhase.ReduceScatter, 0, 0, 1), [1f]);
+        var chunk = await host.Inbox.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, chunk.Header.Length);
+
+        using var channel = GrpcChannel.ForAddress($"http://{host.Address}");
+        using var second = channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, default);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => second.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+    }
+
+    /// <summary>A Kestrel host with a worker's Peer service and inbox, on a free port of 127.0.0.1.</summary>
+    private sealed class PeerHost : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private PeerHost(WebApplication app, PeerInbox inbox)
+        {
+            _app = app;
+            Inbox = inbox;
+            Address = $"127.0.0.1:{GrpcHosting.BoundPort(app)}";
+        }
+
+        public PeerInbox Inbox { get; }
+
+        public string Address { get; }
+
+        public static async Task<PeerHost> StartAsync()
+        {
+            var inbox = new PeerInbox();
+            var app = GrpcHosting.Build("127.0.0.1", 0, services => services.AddSingleton(inbox));
+            app.MapGrpcService<PeerService>();
+            await app.StartAsync();
+            return new PeerHost(app, inbox);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
