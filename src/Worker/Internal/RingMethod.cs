@@ -9,19 +9,21 @@ namespace Distributed.Worker.Internal;
 /// </summary>
 internal static class RingMethod
 {
+    private static readonly Marshaller<RingClosed> Closed = Marshallers.Create<RingClosed>((_, context) => context.Complete([]), _ => new RingClosed());
+
     public static readonly Method<OutboundChunk, RingClosed> Send = new(
         MethodType.ClientStreaming,
         Peer.Descriptor.FullName,
         "Ring",
         Marshallers.Create<OutboundChunk>(Serialize, _ => throw new NotSupportedException("a worker never reads its own outbound chunks")),
-        Marshallers.Create<RingClosed>((_, context) => context.Complete([]), _ => new RingClosed()));
+        Closed);
 
     public static readonly Method<ReceivedChunk, RingClosed> Receive = new(
         MethodType.ClientStreaming,
         Peer.Descriptor.FullName,
         "Ring",
         Marshallers.Create<ReceivedChunk>((_, _) => throw new NotSupportedException("a worker never sends a received chunk"), Deserialize),
-        Marshallers.Create<RingClosed>((_, context) => context.Complete([]), _ => new RingClosed()));
+        Closed);
 
     private static void Serialize(OutboundChunk chunk, SerializationContext context)
     {
