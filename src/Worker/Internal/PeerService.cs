@@ -7,12 +7,11 @@ namespace Distributed.Worker.Internal;
 /// <summary>
 /// The worker's Peer service: moves its left neighbour's ring chunks into the <see cref="PeerInbox"/>. Bound by hand
 /// to <see cref="RingMethod.Receive"/> rather than through the generated base class, so that chunks are decoded
-/// into pooled buffers.
+/// into pooled buffers. Not sealed, and <see cref="Ring"/> is virtual: grpc-dotnet binds only a virtual handler
+/// declared on the binding type.
 /// </summary>
 [BindServiceMethod(typeof(PeerService), nameof(BindService))]
-#pragma warning disable CA1852 // Not sealed: grpc-dotnet binds only a virtual handler declared on the binding type.
 internal class PeerService(PeerInbox inbox)
-#pragma warning restore CA1852
 {
     /// <summary>
     /// Called by grpc-dotnet without an instance: it only learns the methods here, then resolves the handler by
