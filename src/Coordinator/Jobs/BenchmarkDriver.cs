@@ -11,23 +11,22 @@ internal sealed class BenchmarkDriver(JobCoordinator job, Action<AllReduceTiming
     public async Task<IReadOnlyList<AllReduceTiming>> RunAsync(CancellationToken cancel)
     {
         await job.WaitForWorkersAsync(cancel).ConfigureAwait(false);
-        job.Awaiting = "every rank's ready report";
         for (var ready = 0; ready < job.Plan.WorldSize; ready++)
         {
-            var (rank, message) = await job.NextAsync(cancel).ConfigureAwait(false);
+            var (rank, message) = await job.NextAsync(Awaited.Ready, cancel).ConfigureAwait(false);
             if (message.BodyCase != WorkerMessage.BodyOneofCase.Ready)
             {
-                throw job.Unexpected(rank, message);
+                throw JobCoordinator.Unexpected(rank, message, Awaited.Ready);
             }
         }
 
         job.Broadcast(new CoordinatorMessage { Start = new Start() });
-        job.Awaiting = "the benchmark's timings";
+        var timings = new Awaited(0, "the benchmark's timings");
         var rows = new List<AllReduceTiming>();
         var finished = 0;
         while (finished < job.Plan.WorldSize)
         {
-            var (rank, message) = await job.NextAsync(cancel).ConfigureAwait(false);
+            var (rank, message) = await job.NextAsync(timings, cancel).ConfigureAwait(false);
             switch (message.BodyCase)
             {
                 case WorkerMessage.BodyOneofCase.BenchRow:
@@ -44,7 +43,7 @@ internal sealed class BenchmarkDriver(JobCoordinator job, Action<AllReduceTiming
                     finished++;
                     break;
                 default:
-                    throw job.Unexpected(rank, message);
+                    throw JobCoordinator.Unexpected(rank, message, timings);
             }
         }
 

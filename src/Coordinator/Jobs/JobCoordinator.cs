@@ -22,22 +22,24 @@ internal sealed class JobCoordinator
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WorkerSession[] _ranks = [];
 
-    public JobCoordinator(JobPlan plan)
+    public JobCoordinator(JobPlan plan, Liveness? liveness = null)
     {
         plan.Validate();
         Plan = plan;
         Rendezvous = new Rendezvous(plan);
+        Liveness = liveness ?? new Liveness(plan.WorldSize);
+        if (Liveness.WorldSize != plan.WorldSize)
+        {
+            throw new ArgumentException($"a liveness record for {Liveness.WorldSize} ranks cannot serve a job of {plan.WorldSize}");
+        }
     }
 
     public JobPlan Plan { get; }
 
     public Rendezvous Rendezvous { get; }
 
-    /// <summary>The step the driver is on, for failure messages (0 before training starts).</summary>
-    public long CurrentStep { get; set; }
-
-    /// <summary>What the driver is waiting for, for failure messages.</summary>
-    public string Awaiting { get; set; } = "the workers to join";
+    /// <summary>When each rank was last heard; the stall monitor reads the same record.</summary>
+    public Liveness Liveness { get; }
 
     public IReadOnlyList<WorkerSession> Ranks => _ranks;
 
@@ -67,6 +69,7 @@ internal sealed class JobCoordinator
 
         var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize, SendSpans = Plan.SendSpans, WaitReportSeconds = Plan.WaitReport.TotalSeconds };
         welcome.Ring.AddRange(ranks.Select(s => s.Join.Address));
+        Liveness.Heard(session.Rank);
         await responses.WriteAsync(new CoordinatorMessage { Welcome = welcome }, cancel).ConfigureAwait(false);
 
         var pump = PumpAsync(session, responses, cancel);
@@ -74,7 +77,7 @@ internal sealed class JobCoordinator
         {
             while (await requests.MoveNext(cancel).ConfigureAwait(false))
             {
-                session.Heard();
+                Liveness.Heard(session.Rank);
                 var message = requests.Current;
                 if (Observer?.Observe(session.Rank, message) != true && message.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
                 {
@@ -121,7 +124,7 @@ internal sealed class JobCoordinator
     /// The next message from any rank. A lost session, a failure report or a worker silent past the peer timeout
     /// becomes a <see cref="JobFailedException"/>.
     /// </summary>
-    public async Task<(int Rank, WorkerMessage Message)> NextAsync(CancellationToken cancel)
+    public async Task<(int Rank, WorkerMessage Message)> NextAsync(Awaited awaited, CancellationToken cancel)
     {
         while (true)
         {
@@ -135,7 +138,7 @@ internal sealed class JobCoordinator
                 }
                 catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
                 {
-                    CheckLiveness();
+                    CheckLiveness(awaited);
                     continue;
                 }
             }
@@ -147,12 +150,12 @@ internal sealed class JobCoordinator
                     continue;
                 }
 
-                throw Failure(e.Rank, $"{lost}");
+                throw Failure(e.Rank, lost, awaited);
             }
 
             if (e.Message!.BodyCase == WorkerMessage.BodyOneofCase.Failed)
             {
-                throw await DiagnoseAsync(e, cancel).ConfigureAwait(false);
+                throw await DiagnoseAsync(e, awaited, cancel).ConfigureAwait(false);
             }
 
             if (e.Message.BodyCase == WorkerMessage.BodyOneofCase.Finished)
@@ -165,7 +168,7 @@ internal sealed class JobCoordinator
     }
 
     /// <summary>A worker said something the protocol does not allow here.</summary>
-    public JobFailedException Unexpected(int rank, WorkerMessage message) => Failure(rank, $"sent {message.BodyCase}");
+    public static JobFailedException Unexpected(int rank, WorkerMessage message, Awaited awaited) => Failure(rank, $"sent {message.BodyCase}", awaited);
 
     /// <summary>Ends the job: an abort to every worker when it failed, then the sessions close.</summary>
     public void End(string? abortReason)
@@ -187,26 +190,26 @@ internal sealed class JobCoordinator
     public void ReportProcessExit(int rank, int exitCode) =>
         _events.Writer.TryWrite(new SessionEvent(rank, null, $"its process exited with code {exitCode}"));
 
-    private void CheckLiveness()
+    private void CheckLiveness(Awaited awaited)
     {
         foreach (var s in _ranks)
         {
-            if (!s.Finished && s.SilentFor > Plan.PeerTimeout)
+            if (!s.Finished && Liveness.SilentFor(s.Rank) is var silent && silent > Plan.PeerTimeout)
             {
-                throw Failure(s.Rank, $"stopped answering (nothing for {s.SilentFor.TotalSeconds:0} s)");
+                throw Failure(s.Rank, $"stopped answering (nothing for {silent.TotalSeconds:0} s)", awaited);
             }
         }
     }
 
-    private JobFailedException Failure(int rank, string what, string also = "") =>
-        new($"rank {rank} {what} at step {CurrentStep} while the coordinator awaited {Awaiting}{also}");
+    private static JobFailedException Failure(int rank, string what, Awaited awaited, string also = "") =>
+        new($"rank {rank} {what} {awaited}{also}");
 
     /// <summary>
     /// A worker's failure report is often only the symptom: its ring neighbour died or froze, and that rank's lost
     /// connection reaches the coordinator a moment later, or never. Listens for <see cref="SymptomGrace"/> to what
     /// else the ranks say, then names the rank that went away or went silent, with the reports after it.
     /// </summary>
-    private async Task<JobFailedException> DiagnoseAsync(SessionEvent first, CancellationToken cancel)
+    private async Task<JobFailedException> DiagnoseAsync(SessionEvent first, Awaited awaited, CancellationToken cancel)
     {
         var diagnosis = new FailureDiagnosis();
         diagnosis.Reported(first.Rank, first.Message!.Failed.Message);
@@ -234,9 +237,9 @@ internal sealed class JobCoordinator
             }
         }
 
-        return diagnosis.Cause([.. _ranks.Select(s => s.Finished ? (TimeSpan?)null : s.SilentFor)]) is { } cause
-            ? Failure(cause.Rank, cause.What, $"; the other ranks reported: {diagnosis.Reports}")
-            : new JobFailedException($"{diagnosis.Reports} (step {CurrentStep})");
+        return diagnosis.Cause([.. _ranks.Select(s => s.Finished ? (TimeSpan?)null : Liveness.SilentFor(s.Rank))]) is { } cause
+            ? Failure(cause.Rank, cause.What, awaited, $"; the other ranks reported: {diagnosis.Reports}")
+            : new JobFailedException($"{diagnosis.Reports} (step {awaited.Step})");
     }
 
     private static async Task PumpAsync(WorkerSession session, IServerStreamWriter<CoordinatorMessage> responses, CancellationToken cancel)

@@ -21,15 +21,13 @@ internal sealed record JobPlan
 
     public ulong Seed { get; init; }
 
-    public bool IsBenchmark { get; init; }
-
     /// <summary>Whether accuracy means anything (false for regression).</summary>
     public bool Classifier { get; init; }
 
-    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public required TimeSpan JoinTimeout { get; init; }
 
     /// <summary>A worker silent for this long (no report, no heartbeat) fails the job.</summary>
-    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public required TimeSpan PeerTimeout { get; init; }
 
     /// <summary>Workers send their spans (a timeline is being written).</summary>
     public bool SendSpans { get; init; }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Distributed.Coordinator.Jobs;
 
@@ -27,9 +28,26 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
         return (process, []);
     }
 
-    public IEnumerable<int> ProcessIds => _workers.Select(w => w.Process.Id);
+    /// <summary>
+    /// Starts one worker per rank on 127.0.0.1: the workload's flags, then where the coordinator is and which rank
+    /// to take (the one list of launch flags; everything else a worker needs arrives in its welcome).
+    /// </summary>
+    public void StartAll(int count, string coordinatorAddress, IReadOnlyList<string> workload)
+    {
+        for (var rank = 0; rank < count; rank++)
+        {
+            Start(rank, [
+                "worker", .. workload,
+                "--coordinator", coordinatorAddress,
+                "--rank", rank.ToString(CultureInfo.InvariantCulture),
+                "--host", "127.0.0.1",
+                "--port", "0",
+                "--job-id", job.Plan.JobId,
+            ]);
+        }
+    }
 
-    public void Start(int rank, IEnumerable<string> arguments)
+    private void Start(int rank, IEnumerable<string> arguments)
     {
         var (file, prefix) = Self();
         var start = new ProcessStartInfo(file)

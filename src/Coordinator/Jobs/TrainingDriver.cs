@@ -43,8 +43,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         var ranks = await job.WaitForWorkersAsync(cancel).ConfigureAwait(false);
         report.Line($"all {plan.WorldSize} workers joined: {string.Join(", ", ranks.Select(r => $"rank {r.Rank} at {r.Join.Address} (pid {r.Join.Pid})"))}");
 
-        job.Awaiting = "every rank's ready report";
-        var readies = await CollectAsync(WorkerMessage.BodyOneofCase.Ready, m => m.Ready, cancel).ConfigureAwait(false);
+        var readies = await CollectAsync(WorkerMessage.BodyOneofCase.Ready, m => m.Ready, Awaited.Ready, cancel).ConfigureAwait(false);
         CheckIdenticalStart(readies);
         foreach (var (ready, rank) in readies.Select((r, i) => (r, i)))
         {
@@ -74,8 +73,6 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
             {
                 step = firstStep + b;
                 var stepStart = Stopwatch.GetTimestamp();
-                job.CurrentStep = step;
-                job.Awaiting = $"every rank's report of step {step}";
                 var reports = await CollectStepAsync(step, cancel).ConfigureAwait(false);
                 var loss = reports.Sum(r => r.Loss);
                 EndStepSpan(step, loss);
@@ -94,21 +91,20 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
             trainClock.Stop();
             var trainSeconds = epochClock.Elapsed.TotalSeconds;
-            var (testLoss, testAccuracy) = plan.TestSamples > 0 ? await EvaluateAsync(epoch, cancel).ConfigureAwait(false) : (null, null);
+            var (testLoss, testAccuracy) = plan.TestSamples > 0 ? await EvaluateAsync(epoch, step, cancel).ConfigureAwait(false) : (null, null);
             var classifier = plan.Classifier;
             var metrics = new EpochMetrics(epoch, lossSum / plan.TrainSamples, classifier ? (double)correct / plan.TrainSamples : null, testLoss, testAccuracy, plan.TrainSamples / trainSeconds, trainSeconds);
             epochs.Add(metrics);
             report.Epoch(metrics);
         }
 
-        job.Awaiting = "every rank's final checksum";
         Finished[] finals;
         using (var span = Spans.StartChild(Spans.Finish, null))
         {
             var finish = new Finish();
             TraceContext.Inject(span, finish.TraceContext);
             job.Broadcast(new CoordinatorMessage { Finish = finish });
-            finals = await CollectAsync(WorkerMessage.BodyOneofCase.Finished, m => m.Finished, cancel).ConfigureAwait(false);
+            finals = await CollectAsync(WorkerMessage.BodyOneofCase.Finished, m => m.Finished, new Awaited(step, "every rank's final checksum"), cancel).ConfigureAwait(false);
         }
 
         var checksum = finals[0].ParameterChecksum;
@@ -172,10 +168,11 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 return got!;
             }
 
-            var (rank, message) = await job.NextAsync(cancel).ConfigureAwait(false);
+            var awaited = new Awaited(step, $"every rank's report of step {step}");
+            var (rank, message) = await job.NextAsync(awaited, cancel).ConfigureAwait(false);
             if (message.BodyCase != WorkerMessage.BodyOneofCase.StepDone || message.StepDone.Step < step || message.StepDone.Step >= step + StepsAhead)
             {
-                throw job.Unexpected(rank, message);
+                throw JobCoordinator.Unexpected(rank, message, awaited);
             }
 
             if (!_stepReports.TryGetValue(message.StepDone.Step, out var slot))
@@ -187,9 +184,8 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         }
     }
 
-    private async Task<(double? Loss, double? Accuracy)> EvaluateAsync(int epoch, CancellationToken cancel)
+    private async Task<(double? Loss, double? Accuracy)> EvaluateAsync(int epoch, long step, CancellationToken cancel)
     {
-        job.Awaiting = $"every rank's evaluation after epoch {epoch}";
         using var span = Spans.StartChild(Spans.Evaluate, null);
         span?.SetTag(SpanTags.Epoch, epoch);
         foreach (var session in job.Ranks)
@@ -200,23 +196,23 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
             session.Send(new CoordinatorMessage { Eval = request });
         }
 
-        var results = await CollectAsync(WorkerMessage.BodyOneofCase.EvalDone, m => m.EvalDone, cancel).ConfigureAwait(false);
+        var results = await CollectAsync(WorkerMessage.BodyOneofCase.EvalDone, m => m.EvalDone, new Awaited(step, $"every rank's evaluation after epoch {epoch}"), cancel).ConfigureAwait(false);
         var total = (double)job.Plan.TestSamples;
         var correct = results.Sum(r => r.Correct);
         return (results.Sum(r => r.LossSum) / total, job.Plan.Classifier ? correct / total : null);
     }
 
-    private async Task<T[]> CollectAsync<T>(WorkerMessage.BodyOneofCase kind, Func<WorkerMessage, T> select, CancellationToken cancel)
+    private async Task<T[]> CollectAsync<T>(WorkerMessage.BodyOneofCase kind, Func<WorkerMessage, T> select, Awaited awaited, CancellationToken cancel)
         where T : class
     {
         var results = new T?[job.Plan.WorldSize];
         var remaining = results.Length;
         while (remaining > 0)
         {
-            var (rank, message) = await job.NextAsync(cancel).ConfigureAwait(false);
+            var (rank, message) = await job.NextAsync(awaited, cancel).ConfigureAwait(false);
             if (message.BodyCase != kind || results[rank] is not null)
             {
-                throw job.Unexpected(rank, message);
+                throw JobCoordinator.Unexpected(rank, message, awaited);
             }
 
             results[rank] = select(message);

@@ -1,14 +1,11 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Distributed.Protocol;
 
 namespace Distributed.Coordinator.Jobs;
 
-/// <summary>The coordinator's view of one joined worker: its rank, address, what it last said and when, and its outbound queue.</summary>
+/// <summary>The coordinator's view of one joined worker: its rank, address, whether it finished, and its outbound queue (when it was last heard is the <see cref="Liveness"/> record's).</summary>
 internal sealed class WorkerSession(JoinRequest join, int order)
 {
-    private long _lastSeen = Stopwatch.GetTimestamp();
-
     public JoinRequest Join { get; } = join;
 
     /// <summary>Position in join order, used to hand out ranks nobody asked for.</summary>
@@ -19,10 +16,6 @@ internal sealed class WorkerSession(JoinRequest join, int order)
     public bool Finished { get; set; }
 
     public Channel<CoordinatorMessage> Outbox { get; } = Channel.CreateUnbounded<CoordinatorMessage>(new UnboundedChannelOptions { SingleReader = true });
-
-    public TimeSpan SilentFor => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastSeen));
-
-    public void Heard() => Interlocked.Exchange(ref _lastSeen, Stopwatch.GetTimestamp());
 
     public void Send(CoordinatorMessage message) => Outbox.Writer.TryWrite(message);
 }

@@ -23,14 +23,15 @@ internal sealed class JobTelemetry : IJobObserver, IDisposable
     private readonly double[] _waitMs;
     private readonly double[] _collectiveMs;
 
-    public JobTelemetry(int worldSize, string? timelinePath, TimeSpan stallThreshold, Action<string> warn)
+    /// <param name="liveness">The coordinator's record of when each rank was last heard (null for a run in this process).</param>
+    public JobTelemetry(int worldSize, Liveness? liveness, string? timelinePath, TimeSpan stallThreshold, Action<string> warn)
     {
         _clocks = Enumerable.Range(0, worldSize).Select(_ => new ClockSync()).ToArray();
         _waitMs = new double[worldSize];
         _collectiveMs = new double[worldSize];
-        if (worldSize > 1)
+        if (worldSize > 1 && liveness is not null)
         {
-            _stall = new StallMonitor(worldSize, stallThreshold, warn);
+            _stall = new StallMonitor(liveness, stallThreshold, warn);
             WaitReport = StallMonitor.ReportDelay(stallThreshold);
         }
 
@@ -52,14 +53,8 @@ internal sealed class JobTelemetry : IJobObserver, IDisposable
     /// <summary>How long a worker's collective wait lasts before it reports it (zero: no stall monitoring).</summary>
     public TimeSpan WaitReport { get; }
 
-    public string? TimelinePath => _timeline?.FilePath;
-
-    /// <summary>Estimated clock offset of each rank (its clock minus this one), in milliseconds.</summary>
-    public IReadOnlyList<double> ClockOffsetsMs => _clocks.Select(c => c.OffsetNanos / 1e6).ToArray();
-
     public bool Observe(int rank, WorkerMessage message)
     {
-        _stall?.Heard(rank, Stopwatch.GetTimestamp());
         switch (message.BodyCase)
         {
             case WorkerMessage.BodyOneofCase.Heartbeat:

@@ -69,20 +69,6 @@ internal static class Plots
         return SvgChart.Render(title, "message size", [new ChartPanel("bus bandwidth (GB/s)", series, LogY: true)], logX: true, xFormat: b => ByteSizes.Format((long)b), xTicks: ticks);
     }
 
-    /// <summary>Throughput against worker count, with ideal linear scaling from the smallest count for reference.</summary>
-    public static string Throughput(IEnumerable<(int Workers, double SamplesPerSecond)> rows, string title)
-    {
-        var measured = rows.OrderBy(r => r.Workers).Select(r => ((double)r.Workers, r.SamplesPerSecond)).ToArray();
-        var series = new List<ChartSeries> { new("measured", measured, Blue, Markers: true) };
-        if (measured.Length > 0)
-        {
-            var (w0, s0) = measured[0];
-            series.Add(new("ideal scaling", measured.Select(m => (m.Item1, s0 * m.Item1 / w0)).ToArray(), "#bbbbbb", StrokeWidth: 1));
-        }
-
-        return SvgChart.Render(title, "workers", [new ChartPanel("samples/s", series, YMin: 0)], xFormat: w => w.ToString("0", CultureInfo.InvariantCulture));
-    }
-
     public static void Write(string path, string svg)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));

@@ -23,18 +23,19 @@ internal sealed class StallMonitor : IDisposable
     private readonly Action<string> _warn;
     private readonly long[] _done;
     private readonly (CollectiveWait Wait, long HeardAt)?[] _waits;
-    private readonly long?[] _lastHeard;
     private readonly Timer? _timer;
     private long _warnedStep = -1;
     private double _warnedAtSeconds;
 
-    public StallMonitor(int worldSize, TimeSpan threshold, Action<string> warn, bool startTimer = true)
+    private readonly Liveness _liveness;
+
+    public StallMonitor(Liveness liveness, TimeSpan threshold, Action<string> warn, bool startTimer = true)
     {
+        _liveness = liveness;
         _threshold = threshold;
         _warn = warn;
-        _done = new long[worldSize];
-        _waits = new (CollectiveWait, long)?[worldSize];
-        _lastHeard = new long?[worldSize];
+        _done = new long[liveness.WorldSize];
+        _waits = new (CollectiveWait, long)?[liveness.WorldSize];
         if (startTimer)
         {
             var period = TimeSpan.FromTicks(Math.Clamp(threshold.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
@@ -54,15 +55,6 @@ internal sealed class StallMonitor : IDisposable
             {
                 _waits[rank] = null;
             }
-        }
-    }
-
-    /// <summary>Rank <paramref name="rank"/> said anything at all (a heartbeat counts); ranks never heard are never called silent.</summary>
-    public void Heard(int rank, long at)
-    {
-        lock (_gate)
-        {
-            _lastHeard[rank] = at;
         }
     }
 
@@ -102,7 +94,7 @@ internal sealed class StallMonitor : IDisposable
             }
 
             var silent = Enumerable.Range(0, _done.Length)
-                .Select(r => _lastHeard[r] is { } heard && _done[r] < step ? (now - heard) / (double)Stopwatch.Frequency : 0)
+                .Select(r => _done[r] < step ? _liveness.SilentFor(r, now).TotalSeconds : 0)
                 .ToArray();
             var stopped = Liveness.StoppedAfter.TotalSeconds;
             var missing = Enumerable.Range(0, _done.Length).Where(r => _done[r] < step && (_waits[r]?.Wait.Step != step || silent[r] > stopped)).ToArray();

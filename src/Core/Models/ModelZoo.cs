@@ -13,6 +13,9 @@ public static class ModelZoo
 {
     public static IReadOnlyList<string> Names { get; } = ["linreg", "mlp", "cnn"];
 
+    /// <summary>The sample shape of synthetic data for <paramref name="name"/>: the cnn takes CIFAR-sized images, as the libtorch anchor does.</summary>
+    public static int[] SyntheticInputShape(string name) => name switch { "cnn" => [3, 32, 32], "mlp" => [784], _ => [1] };
+
     /// <summary>
     /// Builds and initialises <paramref name="name"/> for samples of <paramref name="inputShape"/> and
     /// <paramref name="outputs"/> outputs (classes, or regression targets).

@@ -20,11 +20,14 @@ public sealed class BatchPlan
         _seed = seed;
         _shuffle = shuffle;
         BatchSize = batchSize;
-        BatchesPerEpoch = (sampleCount + batchSize - 1) / batchSize;
+        BatchesPerEpoch = BatchesFor(sampleCount, batchSize);
         BeginEpoch(0);
     }
 
     public int BatchSize { get; }
+
+    /// <summary>Batches in one pass over <paramref name="sampleCount"/> samples; a batch larger than the set is the whole set once.</summary>
+    public static int BatchesFor(int sampleCount, int batchSize) => sampleCount == 0 ? 0 : ((sampleCount - 1) / batchSize) + 1;
 
     public int BatchesPerEpoch { get; }
 
@@ -48,7 +51,7 @@ public sealed class BatchPlan
     public ReadOnlySpan<int> Batch(int index)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)BatchesPerEpoch, nameof(index));
-        var start = index * BatchSize;
-        return _order.AsSpan(start, Math.Min(BatchSize, _order.Length - start));
+        var start = (long)index * BatchSize;
+        return _order.AsSpan((int)start, (int)Math.Min(BatchSize, _order.Length - start));
     }
 }

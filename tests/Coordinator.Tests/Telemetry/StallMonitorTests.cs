@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distributed.Coordinator.Jobs;
 using Distributed.Coordinator.Telemetry;
 using Distributed.Protocol;
 
@@ -11,7 +12,8 @@ public class StallMonitorTests
     [Fact]
     public void NamesTheRankThatNeitherFinishedNorArrived()
     {
-        using var monitor = new StallMonitor(4, Threshold, _ => { }, startTimer: false);
+        var liveness = new Liveness(4);
+        using var monitor = new StallMonitor(liveness, Threshold, _ => { }, startTimer: false);
         var now = Stopwatch.GetTimestamp();
         for (var r = 0; r < 4; r++)
         {
@@ -34,7 +36,8 @@ public class StallMonitorTests
     [Fact]
     public void StaysQuietBelowTheThresholdAndWarnsOncePerPeriod()
     {
-        using var monitor = new StallMonitor(2, Threshold, _ => { }, startTimer: false);
+        var liveness = new Liveness(2);
+        using var monitor = new StallMonitor(liveness, Threshold, _ => { }, startTimer: false);
         var now = Stopwatch.GetTimestamp();
         monitor.Waiting(0, Wait(1, waitingFor: 1, seconds: 30), now);
 
@@ -48,7 +51,8 @@ public class StallMonitorTests
     [Fact]
     public void ARankThatFinishedTheStepOrResumedIsNotWaiting()
     {
-        using var monitor = new StallMonitor(3, Threshold, _ => { }, startTimer: false);
+        var liveness = new Liveness(3);
+        using var monitor = new StallMonitor(liveness, Threshold, _ => { }, startTimer: false);
         var now = Stopwatch.GetTimestamp();
         monitor.Waiting(0, Wait(5, waitingFor: 2, seconds: 90), now);
         monitor.Waiting(1, Wait(5, waitingFor: 0, seconds: 90), now);
@@ -61,7 +65,8 @@ public class StallMonitorTests
     [Fact]
     public void EveryRankWaitingPointsAtALinkNotARank()
     {
-        using var monitor = new StallMonitor(2, Threshold, _ => { }, startTimer: false);
+        var liveness = new Liveness(2);
+        using var monitor = new StallMonitor(liveness, Threshold, _ => { }, startTimer: false);
         var now = Stopwatch.GetTimestamp();
         monitor.StepDone(0, 2);
         monitor.StepDone(1, 2);
@@ -75,7 +80,8 @@ public class StallMonitorTests
     public void ARankThatFrozeInsideAReportedWaitIsNamedByItsSilence()
     {
         // Rank 1 reported waiting for rank 0, then froze before the chunk arrived: every rank now seems to wait.
-        using var monitor = new StallMonitor(3, TimeSpan.FromSeconds(1), _ => { }, startTimer: false);
+        var liveness = new Liveness(3);
+        using var monitor = new StallMonitor(liveness, TimeSpan.FromSeconds(1), _ => { }, startTimer: false);
         var now = Stopwatch.GetTimestamp();
         long SecondsAgo(double s) => now - (long)(s * Stopwatch.Frequency);
         for (var r = 0; r < 3; r++)
@@ -84,11 +90,11 @@ public class StallMonitorTests
         }
 
         monitor.Waiting(1, Wait(65, waitingFor: 0, seconds: 0.5), SecondsAgo(3.4));
-        monitor.Heard(1, SecondsAgo(3.4));
+        liveness.Heard(1, SecondsAgo(3.4));
         monitor.Waiting(2, Wait(65, waitingFor: 1, seconds: 2.5), SecondsAgo(0.5));
         monitor.Waiting(0, Wait(65, waitingFor: 2, seconds: 2.4), SecondsAgo(0.5));
-        monitor.Heard(0, SecondsAgo(0.3));
-        monitor.Heard(2, SecondsAgo(0.6));
+        liveness.Heard(0, SecondsAgo(0.3));
+        liveness.Heard(2, SecondsAgo(0.6));
 
         var warning = monitor.Check(now);
 
@@ -102,17 +108,18 @@ public class StallMonitorTests
     [Fact]
     public void EveryRankSeemingToWaitHoldsTheWarningUntilAFrozenRankWouldShow()
     {
-        using var monitor = new StallMonitor(2, TimeSpan.FromSeconds(1), _ => { }, startTimer: false);
+        var liveness = new Liveness(2);
+        using var monitor = new StallMonitor(liveness, TimeSpan.FromSeconds(1), _ => { }, startTimer: false);
         var now = Stopwatch.GetTimestamp();
         monitor.Waiting(0, Wait(1, waitingFor: 1, seconds: 1.5), now);
         monitor.Waiting(1, Wait(1, waitingFor: 0, seconds: 1.2), now);
-        monitor.Heard(0, now);
-        monitor.Heard(1, now);
+        liveness.Heard(0, now);
+        liveness.Heard(1, now);
 
         Assert.Null(monitor.Check(now));
         var later = now + (2 * Stopwatch.Frequency);
-        monitor.Heard(0, later);
-        monitor.Heard(1, later);
+        liveness.Heard(0, later);
+        liveness.Heard(1, later);
         Assert.Contains("every unfinished rank is waiting", monitor.Check(later));
     }
 

@@ -45,11 +45,9 @@ public class SvgChartTests
         var rows = new[] { (2, 1024L, 0.003), (2, 1L << 20, 0.24), (2, 100L << 20, 0.29), (4, 1024L, 0.001), (4, 1L << 20, 0.06) };
 
         var bandwidth = XDocument.Parse(Plots.BusBandwidth(rows, "bus bandwidth"));
-        var throughput = XDocument.Parse(Plots.Throughput([(1, 1000.0), (2, 1800), (4, 3000)], "scaling"));
 
         Assert.Equal(["2 workers", "4 workers"], bandwidth.Root!.Descendants(Svg + "polyline").Select(l => l.Attribute("data-name")!.Value));
         Assert.Contains(bandwidth.Root.Descendants(Svg + "text"), t => t.Value == "4 MB");
-        Assert.Equal(["measured", "ideal scaling"], throughput.Root!.Descendants(Svg + "polyline").Select(l => l.Attribute("data-name")!.Value));
     }
 
     [Theory]

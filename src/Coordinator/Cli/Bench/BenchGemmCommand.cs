@@ -81,7 +81,7 @@ internal static class BenchGemmCommand
 
             if (r.GetValue(json) is { } path)
             {
-                File.WriteAllText(path, JsonSerializer.Serialize(new { PeakGflopsPerCore = peak, Rows = rows }, BenchJson.Options));
+                JsonFiles.Write(path, new { PeakGflopsPerCore = peak, Rows = rows });
             }
 
             return CliApp.Ok;
@@ -137,10 +137,4 @@ internal static class BenchGemmCommand
     }
 
     private sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA, bool TransposeB);
-}
-
-/// <summary>The JSON style every benchmark writes: snake_case keys, indented.</summary>
-internal static class BenchJson
-{
-    public static JsonSerializerOptions Options { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 }

@@ -12,7 +12,6 @@ namespace Distributed.Coordinator.Cli;
 /// </summary>
 internal sealed class MetricsFiles : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly StreamWriter _steps;
     private readonly StreamWriter _epochs;
     private readonly bool _jsonl;
@@ -45,7 +44,7 @@ internal sealed class MetricsFiles : IDisposable
         _stepHistory.Add(s);
         if (_jsonl)
         {
-            _steps.WriteLine(JsonSerializer.Serialize(s, Json));
+            _steps.WriteLine(JsonSerializer.Serialize(s, JsonFiles.Line));
             return;
         }
 
@@ -57,7 +56,7 @@ internal sealed class MetricsFiles : IDisposable
         _epochHistory.Add(e);
         if (_jsonl)
         {
-            _epochs.WriteLine(JsonSerializer.Serialize(e, Json));
+            _epochs.WriteLine(JsonSerializer.Serialize(e, JsonFiles.Line));
         }
         else
         {

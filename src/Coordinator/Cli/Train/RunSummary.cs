@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
@@ -24,8 +23,6 @@ internal sealed record RunSummary(
     float[]? ParameterValues,
     IReadOnlyList<EpochMetrics> History)
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
     public static RunSummary From(TrainJob job, TrainingResult result, float[]? parameters, int workers) => new(
         job.Model.Name,
         job.Model.Parameters.Count,
@@ -46,14 +43,5 @@ internal sealed record RunSummary(
         parameters,
         result.Epochs);
 
-    public void Write(string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
-    }
+    public void Write(string path) => JsonFiles.Write(path, this);
 }

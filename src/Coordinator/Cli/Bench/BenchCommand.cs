@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Distributed.Coordinator.Jobs;
 using Distributed.Coordinator.Telemetry;
 
 namespace Distributed.Coordinator.Cli;
 
-/// <summary>`bench allreduce`: ring all-reduce over real gRPC between N local worker processes, per message size.</summary>
+/// <summary>`bench`, and `bench allreduce`: ring all-reduce over real gRPC between N local worker processes, per message size.</summary>
 internal static class BenchCommand
 {
     public const string DefaultSizes = "1KB,4KB,16KB,64KB,256KB,1MB,4MB,16MB,64MB,100MB";
+
+    /// <summary>A benchmark's peers get a minute of silence: a 100 MB all-reduce on a loaded machine is slow, not dead.</summary>
+    private const int PeerTimeoutSeconds = 60;
 
     public static string Config(string sizes, int chunkKb) => JobConfig.Format([("bench", "allreduce"), ("sizes", sizes), ("chunk-kb", chunkKb)]);
 
@@ -18,62 +20,37 @@ internal static class BenchCommand
         var bench = new Command("bench", "Throughput benchmarks that print figures.");
         var workers = new Option<int>("--workers") { Description = "worker processes in the ring", DefaultValueFactory = _ => 2 };
         var sizes = new Option<string>("--sizes") { Description = "comma-separated message sizes (1KB … 100MB)", DefaultValueFactory = _ => DefaultSizes };
-        var chunkKb = new Option<int>("--chunk-kb") { Description = "ring chunk size in KB", DefaultValueFactory = _ => 256 };
+        var chunkKb = new Option<int>("--chunk-kb") { Description = "ring chunk size in KB", DefaultValueFactory = _ => new TrainSettings().ChunkKb };
         var json = new Option<string?>("--json") { Description = "write [{bytes, ms, bus_bandwidth_gbps}] to this file, and beside it (.svg) bus bandwidth against message size" };
         var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, json };
         allReduce.SetAction(async (r, cancel) =>
         {
-            var n = r.GetValue(workers);
-            if (n is < 1 or > 64)
-            {
-                throw new UsageException($"--workers must be between 1 and 64, got {n}");
-            }
-
+            var n = Limits.LocalWorkers(r.GetValue(workers));
             var sizeText = r.GetValue(sizes)!;
-            var parsed = ByteSizes.ParseList(sizeText);
+            ByteSizes.ParseList(sizeText);
             var chunk = r.GetValue(chunkKb);
-            if (chunk is < 1 or > 4096)
-            {
-                throw new UsageException($"chunk size must be between 1 and 4096 KB, got {chunk}");
-            }
-
-            var jobId = $"bench-{Environment.ProcessId}";
-            var coordinator = new JobCoordinator(new JobPlan { WorldSize = n, JobId = jobId, Config = Config(sizeText, chunk), IsBenchmark = true, PeerTimeout = TimeSpan.FromSeconds(60) });
-            await using var host = await CoordinatorHost.StartAsync(coordinator, "127.0.0.1", 0, cancel);
-            await using var launcher = new LocalLauncher(coordinator, output);
-            for (var rank = 0; rank < n; rank++)
-            {
-                launcher.Start(rank, ["worker", "--bench-allreduce", sizeText, "--chunk-kb", chunk.ToString(CultureInfo.InvariantCulture), "--coordinator", $"127.0.0.1:{host.Port}",
-                    "--rank", rank.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--port", "0", "--job-id", jobId, "--peer-timeout", "60", "--join-timeout", "60"]);
-            }
+            Limits.ChunkFloats(chunk);
+            var timeout = TimeSpan.FromSeconds(PeerTimeoutSeconds);
+            var plan = new JobPlan { WorldSize = n, JobId = $"bench-{Environment.ProcessId}", Config = Config(sizeText, chunk), PeerTimeout = timeout, JoinTimeout = timeout };
+            string[] workload =
+            [
+                "--bench-allreduce", sizeText, "--chunk-kb", Invariant(chunk), "--peer-timeout", Invariant(PeerTimeoutSeconds), "--join-timeout", Invariant(PeerTimeoutSeconds),
+            ];
 
             output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1 over gRPC, chunks of {chunk} KB");
             output.WriteLine($"{"size",10} {"ms",10} {"algbw GB/s",11} {"busbw GB/s",11} {"iters",6}");
-            var driver = new BenchmarkDriver(coordinator, row =>
+            var rows = await JobRunner.RunAsync(new JobCoordinator(plan), "127.0.0.1", 0, new LocalWorkers(n, workload), output, (job, token) => new BenchmarkDriver(job, row =>
             {
                 lock (output)
                 {
                     var algorithm = row.Bytes / (row.Ms / 1000) / 1e9;
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ByteSizes.Format(row.Bytes),10} {row.Ms,10:0.000} {algorithm,11:0.000} {row.BusBandwidthGbps,11:0.000} {row.Iterations,6}"));
                 }
-            });
-            IReadOnlyList<AllReduceTiming> rows;
-            try
-            {
-                rows = await driver.RunAsync(cancel);
-                coordinator.End(null);
-            }
-            catch (JobFailedException ex)
-            {
-                coordinator.End(ex.Message);
-                throw;
-            }
+            }).RunAsync(token), cancel);
 
-            await launcher.WaitForExitAsync(TimeSpan.FromSeconds(10));
             if (r.GetValue(json) is { } path)
             {
-                var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-                File.WriteAllText(path, JsonSerializer.Serialize(rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps }), options));
+                JsonFiles.Write(path, rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps }));
                 var plot = Path.ChangeExtension(path, ".svg");
                 Plots.Write(plot, Plots.BusBandwidth(rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce over gRPC, {n} worker processes, chunks of {chunk} KB"));
                 output.WriteLine($"plot: {plot} (bus bandwidth against message size)");
@@ -86,4 +63,6 @@ internal static class BenchCommand
         bench.Add(BenchGemmCommand.Create(output));
         return bench;
     }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Distributed.Core.Compute;
 using Distributed.Core.Compute.Ilgpu;
 
@@ -35,7 +34,7 @@ internal static class BenchDeviceGemm
 
         if (json is not null)
         {
-            File.WriteAllText(json, JsonSerializer.Serialize(new { Device = accelerator.Name, Rows = rows }, BenchJson.Options));
+            JsonFiles.Write(json, new { Device = accelerator.Name, Rows = rows });
         }
     }
 }

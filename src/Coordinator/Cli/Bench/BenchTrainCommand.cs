@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Distributed.Core.Compute;
 using Distributed.Core.Compute.Cpu;
 using Distributed.Core.Compute.Ilgpu;
@@ -50,14 +49,9 @@ internal static class BenchTrainCommand
             var b = Positive(r.GetValue(batch), "--batch-size", SyntheticSamples / 2);
             var s = Positive(r.GetValue(steps), "--steps", 1_000_000);
             var w = r.GetValue(warmup) is var wu and >= 0 and <= 1_000_000 ? wu : throw new UsageException($"--warmup must be between 0 and 1000000, got {r.GetValue(warmup)}");
-            var t = r.GetValue(threads) is var th and >= 0 and <= 1024 ? th : throw new UsageException($"--threads must be between 0 and 1024, got {r.GetValue(threads)}");
-            var dev = r.GetValue(device)!;
-            if (!ComputeDevices.Names.Contains(dev))
-            {
-                throw new UsageException($"unknown device '{dev}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
-            }
-
-            var n = r.GetValue(workers) is var wk and >= 0 and <= 64 ? wk : throw new UsageException($"--workers must be between 0 and 64, got {r.GetValue(workers)}");
+            var t = Limits.Threads(r.GetValue(threads));
+            var dev = Limits.Device(r.GetValue(device)!);
+            var n = r.GetValue(workers) is 0 ? 0 : Limits.LocalWorkers(r.GetValue(workers));
             ThroughputResult result;
             double[]? perRank = null;
             string ran;
@@ -84,7 +78,12 @@ internal static class BenchTrainCommand
 
                 // Each worker picks its own backend and prints it ("[rank r] worker device: …").
                 output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, --device {dev}, {s} timed steps after {w} warm-up");
-                var distributed = await BenchTrainDistributed.RunAsync(name, b, dev, t, s, w, n, SyntheticSamples, output, cancel);
+                var settings = new TrainSettings
+                {
+                    Model = name, Data = "synthetic", SyntheticSamples = SyntheticSamples, BatchSize = b, Device = dev, Threads = t,
+                    Optimizer = new OptimizerSettings { Name = "adam" },
+                };
+                var distributed = await BenchTrainDistributed.RunAsync(settings, s, w, n, output, cancel);
                 ran = dev;
                 result = distributed.Throughput;
                 perRank = distributed.AllocatedBytesPerStepByRank;
@@ -94,14 +93,12 @@ internal static class BenchTrainCommand
                 $"samples/s {result.SamplesPerSecond:0} · ms/step {result.MsPerStep:0.000} · allocated bytes/step {result.AllocatedBytesPerStep:0}{(perRank is null ? "" : $" (most of any worker; per rank: {string.Join(", ", perRank.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))})")}"));
             if (r.GetValue(json) is { } path)
             {
-                File.WriteAllText(path, JsonSerializer.Serialize(
-                    new
-                    {
-                        Model = name, Device = ran, Backend = backendName, BatchSize = b, Threads = t, Workers = n, Steps = s, result.SamplesPerSecond, result.MsPerStep,
-                        result.AllocatedBytesPerStep, AllocatedBytesPerStepByRank = perRank,
-                        Kernel = ran == "cpu" ? FmaPeak.KernelDescription : null,
-                    },
-                    BenchJson.Options));
+                JsonFiles.Write(path, new
+                {
+                    Model = name, Device = ran, Backend = backendName, BatchSize = b, Threads = t, Workers = n, Steps = s, result.SamplesPerSecond, result.MsPerStep,
+                    result.AllocatedBytesPerStep, AllocatedBytesPerStepByRank = perRank,
+                    Kernel = ran == "cpu" ? FmaPeak.KernelDescription : null,
+                });
             }
 
             return CliApp.Ok;
@@ -111,7 +108,7 @@ internal static class BenchTrainCommand
 
     private static ThroughputResult Run(string name, int batchSize, string device, int threads, int steps, int warmup, TextWriter output, out string backendName)
     {
-        int[] shape = name == "cnn" ? [3, 32, 32] : [784];
+        var shape = ModelZoo.SyntheticInputShape(name);
         var data = SyntheticData.Create(shape, classes: 10, SyntheticSamples, seed: 1);
         var backend = ComputeDevices.Create(device, threads, out var report);
         using var owned = backend as IDisposable;
@@ -123,7 +120,7 @@ internal static class BenchTrainCommand
         }
 
         var model = ModelZoo.Create(name, shape, 10, backend, new ModelOptions(1));
-        var optimizer = new OptimizerSettings { Name = "adam", Lr = 1e-3 }.Create(backend, model.Parameters.Values, model.Parameters.Gradients, null);
+        var optimizer = new OptimizerSettings { Name = "adam" }.Create(backend, model.Parameters.Values, model.Parameters.Gradients, null);
         var trainer = new Trainer(model, optimizer, new TrainOptions(1, batchSize, 1), data.TargetLength);
         var indices = new int[batchSize];
         output.WriteLine($"{name}: {model.Parameters.Count:N0} parameters, Adam, batch {batchSize}, {backend.Name}, {steps} timed steps after {warmup} warm-up");

@@ -9,23 +9,22 @@ namespace Distributed.Coordinator.Cli;
 
 /// <summary>A fully validated training run, ready to start in this process or across workers.</summary>
 internal sealed record TrainJob(
+    TrainSettings Settings,
     Model Model,
-    OptimizerSettings OptimizerSettings,
-    ScheduleSettings ScheduleSettings,
     LearningRateSchedule Schedule,
     TrainOptions Options,
     DataSplit Data,
-    string? OutDir,
-    string MetricsFormat,
-    string? JsonPath,
     DataParallelOptions Parallel,
     int ChunkFloats,
     TimeSpan PeerTimeout,
     TimeSpan JoinTimeout,
-    string? SavePath,
     string Config,
     string DeviceReport)
 {
+    public OptimizerSettings OptimizerSettings => Settings.Optimizer;
+
+    public ScheduleSettings ScheduleSettings => Settings.Schedule;
+
     /// <summary>An optimizer over all parameters, for a run in this process.</summary>
     public Optimizer CreateOptimizer() =>
         OptimizerSettings.Create(Model.Backend, Model.Parameters.Values, Model.Parameters.Gradients, Schedule);

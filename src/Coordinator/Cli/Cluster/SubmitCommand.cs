@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using Distributed.Kubernetes;
 
@@ -15,7 +14,6 @@ internal static class SubmitCommand
     public static Command Create(TextWriter output)
     {
         var o = new TrainOptionsSet();
-        var d = new DistributedOptionsSet();
         var c = new ClusterOptionsSet();
         var name = new Option<string?>("--name") { Description = "job name, also JOB_ID (default: distributed-YYMMDD-HHMMSS)" };
         var workers = new Option<int>("--workers") { Description = "worker pods (the world size)", DefaultValueFactory = _ => 2 };
@@ -28,9 +26,8 @@ internal static class SubmitCommand
         var coordinatorMemory = new Option<string>("--coordinator-memory") { Description = "memory for the coordinator", DefaultValueFactory = _ => "1Gi" };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the manifests (YAML) instead of creating them" };
 
-        // The training flags both roles accept: every train flag and the distributed ones that are not local to one role.
-        var shared = d.ForCoordinator.Intersect(d.ForWorker).Except([d.JobId, d.Host, d.Port]).ToList();
-        var trainOptions = o.All.Concat(shared).ToList();
+        // The training flags both roles read from the job's ConfigMap; output files would stay inside a pod.
+        var trainOptions = o.ForWorker.ToList();
 
         var command = new Command("submit", "Run a training job on Kubernetes: a coordinator Job and an Indexed Job of workers, from deploy/k8s/base.");
         foreach (var option in trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, dryRun]).Concat(c.All))
@@ -40,7 +37,7 @@ internal static class SubmitCommand
 
         command.SetAction(async (r, cancel) =>
         {
-            var job = Validated(() => new ClusterJob(r.GetValue(name) ?? DefaultName(), r.GetValue(workers), TrainFlags(r, trainOptions))
+            var job = Validated(() => new ClusterJob(r.GetValue(name) ?? DefaultName(), r.GetValue(workers), o.Given(o.Read(r), trainOptions).Select(f => new TrainFlag(f.Name, f.Values)).ToList())
             {
                 Image = r.GetValue(image)!,
                 WorkerImage = r.GetValue(workerImage),
@@ -64,21 +61,6 @@ internal static class SubmitCommand
             return CliApp.Ok;
         });
         return command;
-    }
-
-    /// <summary>The training flags the user gave, exactly as given (defaults are left to the roles).</summary>
-    private static List<TrainFlag> TrainFlags(ParseResult r, IReadOnlyList<Option> options)
-    {
-        var flags = new List<TrainFlag>();
-        foreach (var option in options)
-        {
-            if (r.GetResult(option) is OptionResult { Implicit: false } result)
-            {
-                flags.Add(new TrainFlag(option.Name, result.Tokens.Select(t => t.Value).ToArray()));
-            }
-        }
-
-        return flags;
     }
 
     private static string DefaultName() => $"distributed-{DateTime.UtcNow.ToString("yyMMdd-HHmmss", CultureInfo.InvariantCulture)}";

@@ -5,32 +5,35 @@ using Distributed.Coordinator.Telemetry;
 
 namespace Distributed.Coordinator.Cli;
 
-/// <summary>Drives a distributed training job from the coordinator's side and reports it as `train` does.</summary>
+/// <summary>A training job seen from its coordinator, reported as `train` reports a run in this process; `train --workers` and `coordinator` both run it.</summary>
 internal static class DistributedRun
 {
-    public static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, TrainingProgress progress, JobTelemetry telemetry, CancellationToken cancel)
+    /// <summary>
+    /// Coordinates <paramref name="job"/> across <paramref name="workers"/> ranks: the local ones it starts
+    /// (<paramref name="local"/>), or remote ones that join on <paramref name="host"/>:<paramref name="port"/>.
+    /// </summary>
+    public static async Task<int> CoordinateAsync(
+        TrainJob job, int workers, string jobId, string host, int port, LocalWorkers? local,
+        TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel, Action<int, TextWriter>? listening = null)
+    {
+        using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
+        using var progress = Progress(job, t, r, output);
+        var console = progress.Output;
+        Describe(job, console);
+        var liveness = new Liveness(workers);
+        using var telemetry = Telemetry(job, workers, liveness, t, r, console);
+        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId) with { SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport }, liveness) { Observer = telemetry };
+        return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, progress, telemetry, token), cancel,
+            listening is null ? null : bound => listening(bound, console));
+    }
+
+    private static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, TrainingProgress progress, JobTelemetry telemetry, CancellationToken cancel)
     {
         var output = progress.Output;
-        using var metrics = job.OutDir is null ? null : new MetricsFiles(job.OutDir, job.MetricsFormat, PlotTitle(job, coordinator.Plan.WorldSize));
+        using var metrics = job.Settings.Out is { } dir ? new MetricsFiles(dir, job.Settings.MetricsFormat, PlotTitle(job, coordinator.Plan.WorldSize)) : null;
         var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
         var driver = new TrainingDriver(coordinator, report, step => job.Schedule.At(job.OptimizerSettings.Lr, step));
-        DistributedResult result;
-        try
-        {
-            result = await driver.RunAsync(cancel).ConfigureAwait(false);
-            coordinator.End(null);
-        }
-        catch (JobFailedException ex)
-        {
-            coordinator.End(ex.Message);
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            coordinator.End("the coordinator was stopped");
-            throw;
-        }
-
+        var result = await driver.RunAsync(cancel).ConfigureAwait(false);
         report.Line(ConsoleReport.Final(result.Training));
         report.Line($"all {coordinator.Plan.WorldSize} ranks hold identical parameters (checksum {result.Checksum:x16})");
         if (result.Parameters is { } values)
@@ -38,18 +41,18 @@ internal static class DistributedRun
             report.Line($"parameters: {string.Join(", ", values.Select(v => v.ToString("G7", CultureInfo.InvariantCulture)))}");
         }
 
-        if (job.JsonPath is not null)
+        if (job.Settings.Json is { } json)
         {
-            RunSummary.From(job, result.Training, result.Parameters, coordinator.Plan.WorldSize).Write(job.JsonPath);
+            RunSummary.From(job, result.Training, result.Parameters, coordinator.Plan.WorldSize).Write(json);
         }
 
         Conclude(report, telemetry, metrics);
         return CliApp.Ok;
     }
 
-    /// <summary>The coordinator's observability for a job of <paramref name="workers"/> ranks (0: a run in this process), from the flags.</summary>
-    public static JobTelemetry Telemetry(TrainJob job, int workers, TelemetryOptionsSet t, ParseResult r, TextWriter output) =>
-        new(workers, r.GetValue(t.Timeline), t.StallThreshold(r, job.PeerTimeout), line =>
+    /// <summary>The observability of a run of <paramref name="workers"/> ranks (0: a run in this process), from the flags.</summary>
+    public static JobTelemetry Telemetry(TrainJob job, int workers, Liveness? liveness, TelemetryOptionsSet t, ParseResult r, TextWriter output) =>
+        new(workers, liveness, r.GetValue(t.Timeline), t.StallThreshold(r, job.PeerTimeout), line =>
         {
             lock (output)
             {
@@ -61,7 +64,7 @@ internal static class DistributedRun
     public static TrainingProgress Progress(TrainJob job, TelemetryOptionsSet t, ParseResult r, TextWriter output)
     {
         t.StallThreshold(r, job.PeerTimeout);
-        return new(output, t.ProgressMode(r), job.Options.Epochs, (job.Data.Train.Count + job.Options.BatchSize - 1) / job.Options.BatchSize);
+        return new(output, t.ProgressMode(r), job.Options.Epochs, Core.Training.BatchPlan.BatchesFor(job.Data.Train.Count, job.Options.BatchSize));
     }
 
     public static string PlotTitle(TrainJob job, int workers) =>

@@ -14,7 +14,7 @@ internal static class WorkerCommand
         var t = new TelemetryOptionsSet();
         var bench = new Option<string?>("--bench-allreduce") { Description = "benchmark all-reduce of these sizes instead of training (set by `bench allreduce`)", Hidden = true };
         var command = new Command("worker", "Run one worker of a distributed job: join the coordinator, train your shard, exchange gradients with your ring neighbours.");
-        foreach (var option in o.All.Concat(d.ForWorker).Concat(t.ForWorker))
+        foreach (var option in o.ForWorker.Concat(d.ForWorker).Concat(t.ForWorker))
         {
             command.Add(option);
         }
@@ -22,38 +22,31 @@ internal static class WorkerCommand
         command.Add(bench);
         command.SetAction(async (r, cancel) =>
         {
-            var coordinator = r.GetValue(d.CoordinatorAddress) ?? throw new UsageException("worker needs --coordinator host:port (or COORDINATOR_ADDRESS)");
-            var port = r.GetValue(d.Port);
-            var chunkKb = r.GetValue(d.ChunkKb);
-            if (chunkKb is < 1 or > 4096)
-            {
-                throw new UsageException($"chunk size must be between 1 and 4096 KB, got {chunkKb}");
-            }
-
+            var s = o.Read(r);
             var settings = new WorkerSettings
             {
-                CoordinatorAddress = coordinator,
-                JobId = r.GetValue(d.JobId)!,
+                CoordinatorAddress = d.Coordinator(r),
+                JobId = d.Job(r),
                 Config = "",
-                RequestedRank = r.GetValue(d.Rank),
+                RequestedRank = d.WorkerRank(r),
                 Host = r.GetValue(d.Host)!,
-                Port = port < 0 ? 0 : port,
-                Advertise = r.GetValue(d.Advertise) ?? Environment.GetEnvironmentVariable("POD_IP"),
-                JoinTimeout = TimeSpan.FromSeconds(r.GetValue(d.JoinTimeout)),
-                PeerTimeout = TimeSpan.FromSeconds(r.GetValue(d.PeerTimeout)),
-                ChunkFloats = chunkKb * 1024 / sizeof(float),
+                Port = d.WorkerPort(r),
+                Advertise = d.Advertised(r),
+                JoinTimeout = Limits.Seconds(s.JoinTimeoutSeconds, "--join-timeout"),
+                PeerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout"),
+                ChunkFloats = Limits.ChunkFloats(s.ChunkKb),
             };
 
             WorkerRuntime runtime;
             if (r.GetValue(bench) is { } sizes)
             {
-                runtime = WorkerRuntime.ForAllReduceBenchmark(settings with { Config = BenchCommand.Config(sizes, chunkKb) }, ByteSizes.ParseList(sizes), output);
+                runtime = WorkerRuntime.ForAllReduceBenchmark(settings with { Config = BenchCommand.Config(sizes, s.ChunkKb) }, ByteSizes.ParseList(sizes), output);
             }
             else
             {
-                var job = JobSetup.Build(o, d, r);
+                var job = JobSetup.Build(s);
                 output.WriteLine($"worker {job.DeviceReport}");
-                runtime = WorkerRuntime.ForTraining(settings with { Config = job.Config, PeerTimeout = job.PeerTimeout, JoinTimeout = job.JoinTimeout }, job.Model, job.OptimizerSettings, job.Schedule, job.Data, job.Parallel, job.SavePath, output);
+                runtime = WorkerRuntime.ForTraining(settings with { Config = job.Config }, job.Model, job.OptimizerSettings, job.Schedule, job.Data, job.Parallel, s.Save, output);
             }
 
             using var export = TelemetryExport.Start("worker", r.GetValue(t.TraceConsole));

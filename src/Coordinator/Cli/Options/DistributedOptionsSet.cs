@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// Where a process stands in a distributed job: how many workers, which job, which rank, where to listen and where
+/// the coordinator is. A role flag that is not given falls back to the environment variables Kubernetes and
+/// torchrun-style launchers set (WORLD_SIZE, JOB_ID, RANK or JOB_COMPLETION_INDEX, COORDINATOR_ADDRESS,
+/// COORDINATOR_PORT, POD_IP); a malformed value, from either, is one line naming where it came from.
+/// </summary>
+internal sealed class DistributedOptionsSet
+{
+    public const int DefaultCoordinatorPort = 29500;
+
+    public Option<int> Workers { get; } = new("--workers") { Description = "worker processes (train: 0 trains in this process; coordinator: the world size, env WORLD_SIZE)" };
+
+    public Option<string> JobId { get; } = new("--job-id") { Description = "job name workers must present (env JOB_ID; default 'local')" };
+
+    public Option<string> CoordinatorAddress { get; } = new("--coordinator") { Description = "worker: host:port of the coordinator (env COORDINATOR_ADDRESS)" };
+
+    public Option<int> Rank { get; } = new("--rank") { Description = "worker: the rank to take, -1 for any (env RANK or JOB_COMPLETION_INDEX)" };
+
+    public Option<string> Host { get; } = new("--host") { Description = "interface to listen on", DefaultValueFactory = _ => "0.0.0.0" };
+
+    public Option<int> Port { get; } = new("--port") { Description = $"port to listen on, 0 for any free one (coordinator: env COORDINATOR_PORT, else {DefaultCoordinatorPort}; worker: 0)" };
+
+    public Option<string> Advertise { get; } = new("--advertise") { Description = "worker: host or host:port its peers dial (default: env POD_IP or the host name, and the bound port)" };
+
+    public IEnumerable<Option> ForCoordinator => [Workers, JobId, Host, Port];
+
+    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise];
+
+    /// <summary>The world size a coordinator waits for.</summary>
+    public int WorldSize(ParseResult r) => Limits.WorldSize(Int(r, Workers, "WORLD_SIZE") ?? 0);
+
+    public string Job(ParseResult r) => Text(r, JobId, "JOB_ID") ?? "local";
+
+    public int WorkerRank(ParseResult r)
+    {
+        var rank = Int(r, Rank, "RANK") ?? Int(r, Rank, "JOB_COMPLETION_INDEX") ?? -1;
+        return rank >= -1 ? rank : throw new UsageException($"the rank must be -1 (any) or a rank of the job, got {rank}");
+    }
+
+    public int CoordinatorPort(ParseResult r) => Limits.Port(Int(r, Port, "COORDINATOR_PORT") ?? DefaultCoordinatorPort, Given(r, Port) ? "--port" : "COORDINATOR_PORT");
+
+    public int WorkerPort(ParseResult r) => Limits.Port(Given(r, Port) ? r.GetValue(Port) : 0, "--port");
+
+    /// <summary>The coordinator's host:port, checked for shape here so a typo is not a retry loop later.</summary>
+    public string Coordinator(ParseResult r)
+    {
+        var source = Given(r, CoordinatorAddress) ? "--coordinator" : "COORDINATOR_ADDRESS";
+        var address = Text(r, CoordinatorAddress, "COORDINATOR_ADDRESS") ?? throw new UsageException("worker needs --coordinator host:port (or COORDINATOR_ADDRESS)");
+        var withScheme = address.Contains("://", StringComparison.Ordinal) ? address : $"http://{address}";
+        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || uri.IsDefaultPort || uri.AbsolutePath != "/")
+        {
+            throw new UsageException($"{source} '{address}' is not host:port");
+        }
+
+        return address;
+    }
+
+    public string? Advertised(ParseResult r) => Text(r, Advertise, "POD_IP");
+
+    private static bool Given(ParseResult r, Option option) => r.GetResult(option) is OptionResult { Implicit: false };
+
+    private static string? Text(ParseResult r, Option<string> option, string variable) =>
+        Given(r, option) ? r.GetValue(option) : Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text ? text : null;
+
+    private static int? Int(ParseResult r, Option<int> option, string variable)
+    {
+        if (Given(r, option))
+        {
+            return r.GetValue(option);
+        }
+
+        var text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new UsageException($"environment variable {variable}='{text}' is not an integer");
+    }
+}

@@ -1,0 +1,58 @@
+using Distributed.Core.Optimizers;
+using Distributed.Core.Schedules;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// Everything a training run is, as plain values: what `train`, `coordinator`, `worker` and `submit` parse from
+/// their flags, and what `bench train --workers` builds directly. The defaults here (and in the optimizer and
+/// schedule records) are the only ones: each flag's default is read from a fresh instance.
+/// </summary>
+internal sealed record TrainSettings
+{
+    public string Model { get; init; } = "mlp";
+
+    public string? Data { get; init; }
+
+    public string? TestData { get; init; }
+
+    public int SyntheticSamples { get; init; } = 8192;
+
+    public OptimizerSettings Optimizer { get; init; } = new();
+
+    public ScheduleSettings Schedule { get; init; } = new();
+
+    public float Dropout { get; init; }
+
+    public string Init { get; init; } = "he";
+
+    public int Epochs { get; init; } = 5;
+
+    public int BatchSize { get; init; } = 128;
+
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>CPU threads; 0 means all cores (split among local workers, as torchrun does).</summary>
+    public int Threads { get; init; }
+
+    public string Device { get; init; } = "auto";
+
+    public int Zero { get; init; }
+
+    public double BucketMb { get; init; } = 4.0;
+
+    public int ChunkKb { get; init; } = 256;
+
+    public double PeerTimeoutSeconds { get; init; } = 30;
+
+    public double JoinTimeoutSeconds { get; init; } = 300;
+
+    public string? Save { get; init; }
+
+    /// <summary>Where this process writes per-step and per-epoch metrics (never forwarded to workers).</summary>
+    public string? Out { get; init; }
+
+    public string MetricsFormat { get; init; } = "csv";
+
+    public string? Json { get; init; }
+}

@@ -1,0 +1,129 @@
+using Distributed.Coordinator.Jobs;
+using Distributed.Core.Compute;
+using Distributed.Core.Compute.Cpu;
+using Distributed.Core.Data;
+using Distributed.Core.DataParallel;
+using Distributed.Core.Layers;
+using Distributed.Core.Models;
+using Distributed.Core.Training;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>Which process a <see cref="TrainJob"/> is built for.</summary>
+internal enum JobRole
+{
+    /// <summary>This process computes: single-process `train`, or a worker.</summary>
+    Compute,
+
+    /// <summary>A coordinator: its model only describes the job (one CPU thread); the workers compute, on the device asked for.</summary>
+    Coordinator,
+}
+
+/// <summary>Turns <see cref="TrainSettings"/> into a <see cref="TrainJob"/>; everything that can be wrong with them is found here, before the first step.</summary>
+internal static class JobSetup
+{
+    public static TrainJob Build(TrainSettings s, JobRole role = JobRole.Compute)
+    {
+        try
+        {
+            if (!ModelZoo.Names.Contains(s.Model))
+            {
+                throw new UsageException($"unknown model '{s.Model}' (expected one of: {string.Join(", ", ModelZoo.Names)})");
+            }
+
+            var options = new TrainOptions(s.Epochs, s.BatchSize, s.Seed, EvalBatchSize: 256);
+            options.Validate();
+            if (s.MetricsFormat is not ("csv" or "jsonl"))
+            {
+                throw new UsageException($"unknown metrics format '{s.MetricsFormat}' (expected csv or jsonl)");
+            }
+
+            var init = s.Init switch
+            {
+                "he" => Initializer.He,
+                "xavier" => Initializer.Xavier,
+                var other => throw new UsageException($"unknown initialisation '{other}' (expected he or xavier)"),
+            };
+            var threads = Limits.Threads(s.Threads);
+            var parallel = Parallel(s);
+            var chunkFloats = Limits.ChunkFloats(s.ChunkKb);
+            var peerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout");
+            var joinTimeout = Limits.Seconds(s.JoinTimeoutSeconds, "--join-timeout");
+            var device = Limits.Device(s.Device);
+            if (s.SyntheticSamples < 1)
+            {
+                throw new UsageException($"--synthetic-samples must be at least 1, got {s.SyntheticSamples}");
+            }
+
+            // Fail on optimizer and schedule flags before spending time reading data.
+            s.Optimizer.Create(new CpuBackend(1), new Core.Tensors.Tensor(1), new Core.Tensors.Tensor(1), s.Schedule.Create(1));
+
+            var classifier = s.Model != "linreg";
+            var data = DataSources.Load(s.Data, s.TestData, classifier, ModelZoo.SyntheticInputShape(s.Model), s.SyntheticSamples, options.Seed);
+            if (!classifier && data.Train.Classes != 0)
+            {
+                throw new UsageException($"linreg needs regression targets, but {data.Description} has class labels");
+            }
+
+            string deviceReport;
+            IComputeBackend backend;
+            if (role == JobRole.Coordinator)
+            {
+                backend = new CpuBackend(1);
+                deviceReport = $"device: {device} in each worker";
+            }
+            else
+            {
+                backend = ComputeDevices.Create(device, threads, out deviceReport);
+            }
+
+            var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
+            var model = ModelZoo.Create(s.Model, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, s.Dropout));
+            var schedule = s.Schedule.Create((long)options.Epochs * BatchPlan.BatchesFor(data.Train.Count, options.BatchSize));
+
+            // Everything that changes the mathematics or the wire, and nothing local (threads, output files, ports).
+            var config = JobConfig.Format(
+            [
+                ("model", s.Model), ("data", s.Data ?? "default"), ("test-data", s.TestData), ("synthetic-samples", s.SyntheticSamples),
+                ("init", init), ("dropout", s.Dropout), ("epochs", options.Epochs), ("batch-size", options.BatchSize), ("seed", options.Seed),
+                ("optimizer", s.Optimizer), ("schedule", s.Schedule), ("zero", (int)parallel.Zero), ("bucket-floats", parallel.BucketFloats),
+                ("chunk-kb", s.ChunkKb), ("device", device),
+            ]);
+            return new TrainJob(s, model, schedule, options, data, parallel, chunkFloats, peerTimeout, joinTimeout, config, deviceReport);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(CliApp.OneLine(ex));
+        }
+    }
+
+    public static JobPlan Plan(TrainJob job, int worldSize, string jobId) => new()
+    {
+        WorldSize = worldSize,
+        JobId = jobId,
+        Config = job.Config,
+        TrainSamples = job.Data.Train.Count,
+        TestSamples = job.Data.Test?.Count ?? 0,
+        BatchSize = job.Options.BatchSize,
+        Epochs = job.Options.Epochs,
+        Seed = job.Options.Seed,
+        Classifier = job.Model.IsClassifier,
+        JoinTimeout = job.JoinTimeout,
+        PeerTimeout = job.PeerTimeout,
+    };
+
+    private static DataParallelOptions Parallel(TrainSettings s)
+    {
+        if (s.Zero is < 0 or > 2)
+        {
+            throw new UsageException($"--zero must be 0, 1 or 2, got {s.Zero}");
+        }
+
+        if (!(s.BucketMb > 0) || s.BucketMb > 1024)
+        {
+            throw new UsageException($"--bucket-mb must be above 0 and at most 1024, got {s.BucketMb}");
+        }
+
+        return new DataParallelOptions((ZeroStage)s.Zero, (int)Math.Max(1, s.BucketMb * 1024 * 1024 / sizeof(float)));
+    }
+}

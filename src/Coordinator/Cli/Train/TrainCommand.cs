@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using Distributed.Coordinator.Jobs;
+using Distributed.Coordinator.Telemetry;
+using Distributed.Core.Checkpoints;
+using Distributed.Core.Telemetry;
+using Distributed.Core.Training;
+
+namespace Distributed.Coordinator.Cli;
+
+/// <summary>
+/// `train`: trains a model in this process, or with `--workers N` as a local data-parallel job: a coordinator in
+/// this process and N worker processes on 127.0.0.1, all stopped when the job ends, fails or is interrupted.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var o = new TrainOptionsSet();
+        var d = new DistributedOptionsSet();
+        var t = new TelemetryOptionsSet();
+        var command = new Command("train", "Train a model (linreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
+        foreach (var option in o.All.Append(d.Workers).Concat(t.ForCoordinator))
+        {
+            command.Add(option);
+        }
+
+        command.SetAction((parsed, cancel) =>
+        {
+            var workers = parsed.GetValue(d.Workers);
+            var settings = o.Read(parsed);
+            return workers == 0
+                ? Task.FromResult(RunHere(settings, t, parsed, output, cancel))
+                : RunLocalJobAsync(o, settings, Limits.LocalWorkers(workers), t, parsed, output, cancel);
+        });
+        return command;
+    }
+
+    private static int RunHere(TrainSettings settings, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    {
+        var job = JobSetup.Build(settings);
+
+        // An ILGPU backend holds an accelerator (on ilgpu-cpu, a team of host threads) until disposed.
+        using var device = job.Model.Backend as IDisposable;
+        using var export = TelemetryExport.Start("trainer", r.GetValue(t.TraceConsole));
+        using var progress = DistributedRun.Progress(job, t, r, output);
+        output = progress.Output;
+        DistributedRun.Describe(job, output);
+
+        using var telemetry = r.GetValue(t.Timeline) is null ? null : DistributedRun.Telemetry(job, 0, null, t, r, output);
+        using var metrics = settings.Out is { } dir ? new MetricsFiles(dir, settings.MetricsFormat, DistributedRun.PlotTitle(job, 0)) : null;
+        var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
+        var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength);
+        trainer.StepCompleted += report.Step;
+        trainer.EpochCompleted += report.Epoch;
+
+        var result = trainer.Fit(job.Data.Train, job.Data.Test, cancel);
+        output.WriteLine(ConsoleReport.Final(result));
+        var values = job.Model.Parameters.Values;
+        job.Model.Backend.Download(values);
+        var small = values.Length <= 16 ? values.Span.ToArray() : null;
+        if (small is not null)
+        {
+            output.WriteLine($"parameters: {string.Join(", ", small.Select(v => v.ToString("G7", CultureInfo.InvariantCulture)))}");
+        }
+
+        if (settings.Save is { } save)
+        {
+            using var span = Spans.StartChild(Spans.Checkpoint, null);
+            span?.SetTag(SpanTags.File, save);
+            ParameterFile.Write(save, values.Span);
+        }
+
+        if (settings.Json is { } json)
+        {
+            RunSummary.From(job, result, small, workers: 0).Write(json);
+        }
+
+        DistributedRun.Conclude(report, telemetry, metrics);
+        return CliApp.Ok;
+    }
+
+    /// <summary>This process coordinates, N worker processes train; each gets the job's flags and its share of the cores.</summary>
+    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, int workers, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    {
+        // Like torchrun, split the cores among the workers unless told otherwise.
+        var threads = settings.Threads > 0 ? settings.Threads : Math.Max(1, Environment.ProcessorCount / workers);
+        var job = JobSetup.Build(settings, JobRole.Coordinator);
+        var workload = o.WorkerArguments(settings with { Threads = threads }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
+        output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
+        return DistributedRun.CoordinateAsync(job, workers, $"local-{Environment.ProcessId}", "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
+    }
+}
