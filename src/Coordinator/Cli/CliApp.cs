@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Distributed.Core.Compute;
 using Distributed.Core.Data;
 using Distributed.Coordinator.Jobs;
@@ -39,9 +40,27 @@ public static class CliApp
             return BadInput;
         }
 
+        // One signal stops the run cleanly, whichever command it is (the actions all honour the token); a second
+        // one, for a run that does not stop, ends the process at once. System.CommandLine's own handler is off: it
+        // gives up after a timeout and throws from its signal thread.
+        using var stop = new CancellationTokenSource();
+        var signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            if (Interlocked.Increment(ref signals) == 1)
+            {
+                context.Cancel = true;
+                error.WriteLine($"{context.Signal}: stopping (again to quit at once)");
+                stop.Cancel();
+            }
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return parsed.InvokeAsync(configuration, stop.Token).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (IsBadInput(ex))
         {

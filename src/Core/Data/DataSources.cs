@@ -82,28 +82,29 @@ public static class DataSources
         throw new DataFormatException($"{BundledMnist}: not found here or above {AppContext.BaseDirectory}; pass --data DIR");
     }
 
+    /// <summary>
+    /// The most classes a CSV classifier may have. Beyond it a label is almost surely a regression target or an id
+    /// column (a 1e9 "label" would ask for a billion outputs); it is also where float labels stop being exact.
+    /// </summary>
+    public const int MaxCsvClasses = 1 << 16;
+
     /// <summary>Classifier CSVs carry integer labels; the class count is the largest label + 1 (at least 2).</summary>
     private static Dataset ReadCsv(string path, bool classifier)
     {
-        var regression = CsvReader.Read(path, classes: null);
+        // The reader checks each label against the bound and names the line of the first one outside it.
+        var data = CsvReader.Read(path, classes: classifier ? MaxCsvClasses : null);
         if (!classifier)
         {
-            return regression;
+            return data;
         }
 
         var max = 0f;
-        for (var i = 0; i < regression.Targets.Length; i++)
+        foreach (var t in data.Targets)
         {
-            var t = regression.Targets[i];
-            if (t != MathF.Floor(t) || t < 0)
-            {
-                throw new DataFormatException($"{path}: sample {i + 1} has target {t}, not a class index (a classifier needs labels 0, 1, 2, …)");
-            }
-
             max = Math.Max(max, t);
         }
 
-        return new Dataset(regression.Name, regression.SampleShape, regression.Features, regression.Targets, 1, Math.Max(2, (int)max + 1));
+        return new Dataset(data.Name, data.SampleShape, data.Features, data.Targets, 1, Math.Max(2, (int)max + 1));
     }
 
     private static DataSplit Describe(Dataset train, Dataset? test, string where) =>

@@ -81,6 +81,7 @@ public sealed record OptimizerSettings
     /// <summary>Builds the optimizer over a flat slice of parameters and their gradients.</summary>
     public Optimizer Create(IComputeBackend backend, Tensor parameters, Tensor gradients, LearningRateSchedule? schedule)
     {
+        RefuseUnused();
         var wd = WeightDecay ?? (Name == "adamw" ? AdamW.DefaultWeightDecay : 0);
         switch (Name)
         {
@@ -115,5 +116,34 @@ public sealed record OptimizerSettings
             default:
                 throw new ArgumentException($"unknown optimizer '{Name}' (expected one of: {string.Join(", ", Names)})");
         }
+    }
+
+    /// <summary>
+    /// A hyperparameter set away from its default that <see cref="Name"/> never reads is a mistake (β1 for SGD,
+    /// Nesterov for Adam): refused, naming it, rather than dropped without a word.
+    /// </summary>
+    private void RefuseUnused()
+    {
+        var defaults = new OptimizerSettings();
+        var sgd = Name is "sgd" or "momentum" or "nesterov";
+        var adam = Name is "adam" or "adamw";
+        void Refuse(bool set, string name, string usedBy)
+        {
+            if (set && Names.Contains(Name))
+            {
+                throw new ArgumentException($"{name} is not used by {Name} (only by {usedBy})");
+            }
+        }
+
+        Refuse(Momentum is not null && !sgd && Name != "rmsprop", "momentum", "sgd, momentum, nesterov and rmsprop");
+        Refuse(Dampening != defaults.Dampening && !sgd, "dampening", "sgd, momentum and nesterov");
+        Refuse(Nesterov && !sgd, "nesterov", "sgd and momentum");
+        Refuse(Beta1 != defaults.Beta1 && !adam, "beta1", "adam and adamw");
+        Refuse(Beta2 != defaults.Beta2 && !adam, "beta2", "adam and adamw");
+        Refuse(AmsGrad && !adam, "amsgrad", "adam and adamw");
+        Refuse(Epsilon is not null && sgd, "eps", "adagrad, rmsprop, adam and adamw");
+        Refuse(Alpha != defaults.Alpha && Name != "rmsprop", "alpha", "rmsprop");
+        Refuse(Centered && Name != "rmsprop", "centered", "rmsprop");
+        Refuse(InitialAccumulator != defaults.InitialAccumulator && Name != "adagrad", "initial-accumulator", "adagrad");
     }
 }

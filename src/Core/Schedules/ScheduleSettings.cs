@@ -35,6 +35,20 @@ public sealed record ScheduleSettings
             throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"warm-up steps must be ≥ 0, got {WarmupSteps}");
         }
 
+        var defaults = new ScheduleSettings();
+        void Refuse(bool set, string name, string usedBy)
+        {
+            if (set && Names.Contains(Name))
+            {
+                throw new ArgumentException($"{name} is not used by the {Name} schedule (only by {usedBy})");
+            }
+        }
+
+        // A parameter of another schedule is a mistake, refused rather than ignored.
+        Refuse(StepSize != defaults.StepSize && Name != "step", "lr-step-size", "step");
+        Refuse(Gamma != defaults.Gamma && Name is not ("step" or "exponential"), "lr-gamma", "step and exponential");
+        Refuse(MinLr != defaults.MinLr && Name != "cosine", "lr-min", "cosine");
+
         LearningRateSchedule inner = Name switch
         {
             "constant" => new ConstantSchedule(),

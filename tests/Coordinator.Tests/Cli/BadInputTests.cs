@@ -117,7 +117,7 @@ public class BadInputTests
         }
     }
 
-    private static void AssertOneLine(string stderr, string expected)
+    internal static void AssertOneLine(string stderr, string expected)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"expected one line, got:\n{stderr}");
