@@ -20,6 +20,7 @@ internal sealed class JobCoordinator
 
     private readonly Channel<SessionEvent> _events = Channel.CreateUnbounded<SessionEvent>();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _exitedBeforeJoin = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WorkerSession[] _ranks = [];
 
     public JobCoordinator(JobPlan plan, Liveness? liveness = null)
@@ -98,12 +99,18 @@ internal sealed class JobCoordinator
         await pump.ConfigureAwait(false);
     }
 
-    /// <summary>Waits until every worker has joined, then returns them by rank.</summary>
+    /// <summary>Waits until every worker has joined, then returns them by rank; a local worker that dies before joining ends the wait at once.</summary>
     public async Task<IReadOnlyList<WorkerSession>> WaitForWorkersAsync(CancellationToken cancel)
     {
+        var complete = Rendezvous.Complete.WaitAsync(Plan.JoinTimeout, cancel);
+        if (await Task.WhenAny(complete, _exitedBeforeJoin.Task).ConfigureAwait(false) == _exitedBeforeJoin.Task)
+        {
+            throw new JobFailedException(await _exitedBeforeJoin.Task.ConfigureAwait(false));
+        }
+
         try
         {
-            _ranks = await Rendezvous.Complete.WaitAsync(Plan.JoinTimeout, cancel).ConfigureAwait(false);
+            _ranks = await complete.ConfigureAwait(false);
             return _ranks;
         }
         catch (TimeoutException)
@@ -187,8 +194,15 @@ internal sealed class JobCoordinator
     }
 
     /// <summary>The launcher saw a worker process exit before the job ended.</summary>
-    public void ReportProcessExit(int rank, int exitCode) =>
+    public void ReportProcessExit(int rank, int exitCode)
+    {
+        if (!Rendezvous.Complete.IsCompleted)
+        {
+            _exitedBeforeJoin.TrySetResult($"the worker process for rank {rank} exited with code {exitCode} before the job started");
+        }
+
         _events.Writer.TryWrite(new SessionEvent(rank, null, $"its process exited with code {exitCode}"));
+    }
 
     private void CheckLiveness(Awaited awaited)
     {

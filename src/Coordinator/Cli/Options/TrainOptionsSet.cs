@@ -127,7 +127,8 @@ internal sealed class TrainOptionsSet
     {
         public Option Option => Typed;
 
-        public TrainSettings Read(ParseResult r, TrainSettings settings) => Set(settings, r.GetValue(Typed)!);
+        /// <summary>A flag the command does not offer (a worker has no --out) keeps its default.</summary>
+        public TrainSettings Read(ParseResult r, TrainSettings settings) => r.GetResult(Typed) is null ? settings : Set(settings, r.GetValue(Typed)!);
 
         public IEnumerable<string> Write(TrainSettings settings)
         {
