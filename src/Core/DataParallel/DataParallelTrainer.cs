@@ -143,7 +143,7 @@ public sealed class DataParallelTrainer
             // Only this rank's updated slice leaves the device; every slice comes back.
             var values = _model.Parameters.Values;
             _model.Backend.Download(values.Slice(Shard.Offset, Shard.Length));
-            await _ring.AllGatherAsync(values.Storage.AsMemory(values.Offset, values.Length), Partition, new CollectiveTag(step, -1), cancel).ConfigureAwait(false);
+            await _ring.AllGatherAsync(values.Storage.AsMemory(values.Offset, values.Length), Partition, CollectiveTag.ParameterGather(step), cancel).ConfigureAwait(false);
             _model.Backend.Upload(values);
         }
 
@@ -189,7 +189,7 @@ public sealed class DataParallelTrainer
         await Task.Yield();
         var gradients = _model.Parameters.Gradients;
         var memory = gradients.Storage.AsMemory(gradients.Offset, gradients.Length);
-        var tag = new CollectiveTag(step, bucket.Index);
+        var tag = CollectiveTag.ForBucket(step, bucket.Index);
 
         // On a device backend the bucket's gradients come to the host for the ring and the reduced ones go back.
         var slice = gradients.Slice(bucket.Start, bucket.Length);
@@ -207,7 +207,7 @@ public sealed class DataParallelTrainer
     }
 
     private double ReduceScalar(double local) =>
-        _ring.AllReduceScalarAsync((float)local, new CollectiveTag(CurrentStep, -2), CurrentCancel).GetAwaiter().GetResult();
+        _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(CurrentStep), CurrentCancel).GetAwaiter().GetResult();
 
     private static int StateFloatsPerParameter(OptimizerSettings settings, Model model)
     {
