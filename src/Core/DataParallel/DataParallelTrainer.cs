@@ -42,8 +42,8 @@ public sealed class DataParallelTrainer
         _clips = settings.MaxGradNorm is not null;
 
         var parameters = model.Parameters;
-        Partition = Segments.Even(parameters.Count, ring.WorldSize);
-        var slice = options.Zero == ZeroStage.None ? new ShardInfo(0, parameters.Count) : new ShardInfo(Partition.Start(ring.Rank), Partition.Length(ring.Rank));
+        Partition = ZeroPartition.Of(parameters.Count, ring.WorldSize);
+        var slice = ZeroPartition.Owned(options.Zero, Partition, ring.Rank);
         Shard = slice;
         if (slice.Length > 0)
         {
@@ -215,6 +215,3 @@ public sealed class DataParallelTrainer
         return settings.Create(model.Backend, probe, new Tensor(1), null).StateFloatsPerParameter;
     }
 }
-
-/// <summary>A contiguous slice of the flat parameters.</summary>
-public readonly record struct ShardInfo(int Offset, int Length);
