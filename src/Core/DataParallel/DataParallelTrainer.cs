@@ -48,13 +48,6 @@ public sealed class DataParallelTrainer
         if (slice.Length > 0)
         {
             _optimizer = settings.Create(model.Backend, parameters.Values.Slice(slice.Offset, slice.Length), parameters.Gradients.Slice(slice.Offset, slice.Length), schedule);
-            _optimizer.GlobalSumOfSquares = options.Zero switch
-            {
-                // Stage 1 holds the whole reduced gradient, identical on every rank, so its norm needs no communication.
-                ZeroStage.OptimizerState => _ => model.Backend.SumOfSquares(parameters.Gradients),
-                ZeroStage.Gradients => local => ReduceScalar(local),
-                _ => static local => local,
-            };
         }
 
         OptimizerStateBytes = (long)slice.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
@@ -73,10 +66,6 @@ public sealed class DataParallelTrainer
 
     public long Steps { get; private set; }
 
-    private long CurrentStep { get; set; }
-
-    private CancellationToken CurrentCancel { get; set; }
-
     /// <summary>
     /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none);
     /// <paramref name="globalBatch"/> is the number of samples over all ranks.
@@ -84,8 +73,6 @@ public sealed class DataParallelTrainer
     public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, long step, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
-        CurrentStep = step;
-        CurrentCancel = cancel;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var gradients = _model.Parameters.Gradients;
         _model.Backend.Fill(gradients, 0f);
@@ -131,12 +118,7 @@ public sealed class DataParallelTrainer
         var computeDone = System.Diagnostics.Stopwatch.GetTimestamp();
         await pending.ConfigureAwait(false);
 
-        _optimizer?.Step();
-        if (_optimizer is null && _clips && _options.Zero == ZeroStage.Gradients)
-        {
-            // An empty slice still takes part in the global-norm all-reduce the other ranks are in.
-            ReduceScalar(0);
-        }
+        await UpdateAsync(step, cancel).ConfigureAwait(false);
 
         if (_options.Zero != ZeroStage.None)
         {
@@ -181,6 +163,32 @@ public sealed class DataParallelTrainer
         return (lossSum, correct);
     }
 
+    /// <summary>
+    /// The optimizer step on this rank's slice. Clipping needs Σg² of the whole reduced gradient, which is gathered
+    /// here, before the step, so the optimizer itself never waits on the ring.
+    /// </summary>
+    private async ValueTask UpdateAsync(long step, CancellationToken cancel)
+    {
+        switch (_clips ? _options.Zero : ZeroStage.None)
+        {
+            case ZeroStage.None:
+                // Unclipped, or the slice is the whole gradient: the optimizer's own Σg² is the global one.
+                _optimizer?.Step();
+                break;
+            case ZeroStage.OptimizerState:
+                // Every rank holds the whole reduced gradient, identical everywhere, so its norm needs no communication.
+                _optimizer?.Step(_model.Backend.SumOfSquares(_model.Parameters.Gradients));
+                break;
+            case ZeroStage.Gradients:
+                // Each rank holds only its slice reduced. One with an empty slice adds nothing but must still join the
+                // all-reduce the other ranks are in.
+                var local = _optimizer?.LocalSumOfSquares() ?? 0;
+                var global = await _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false);
+                _optimizer?.Step(global);
+                break;
+        }
+    }
+
     private async Task ReduceBucketAfter(Task previous, GradientBucket bucket, long step, CancellationToken cancel)
     {
         await previous.ConfigureAwait(false);
@@ -205,9 +213,6 @@ public sealed class DataParallelTrainer
 
         _model.Backend.Upload(slice);
     }
-
-    private double ReduceScalar(double local) =>
-        _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(CurrentStep), CurrentCancel).GetAwaiter().GetResult();
 
     private static int StateFloatsPerParameter(OptimizerSettings settings, Model model)
     {
