@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Distributed.Core.Collectives;
 using Distributed.Core.Data;
-using Distributed.Core.Layers;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
@@ -13,11 +13,11 @@ namespace Distributed.Core.DataParallel;
 public readonly record struct ShardStepResult(double Loss, int Correct, double ComputeSeconds, double CommunicationSeconds);
 
 /// <summary>
-/// One rank of synchronous data-parallel training. Each step the rank computes the gradient of its shard of the
-/// global batch, scaled by 1/(global batch size), so the sum over ranks is exactly the global batch's mean
-/// gradient whatever the split. Gradient buckets are reduced while backward is still running; then, by ZeRO
-/// stage, every rank updates everything (0) or only its slice of the flat parameters, whose updated values are
-/// all-gathered (1, 2).
+/// One rank of synchronous data-parallel training. Each step the rank runs the same <see cref="StepBody"/> as one
+/// process on its shard of the global batch, with the loss divided by the global batch size, so the sum over ranks
+/// is exactly the global batch's mean gradient whatever the split. Gradient buckets are reduced while backward is
+/// still running; then, by ZeRO stage, every rank updates everything (0) or only its slice of the flat parameters,
+/// whose updated values are all-gathered (1, 2).
 /// </summary>
 public sealed class DataParallelTrainer
 {
@@ -25,9 +25,8 @@ public sealed class DataParallelTrainer
     private readonly RingCollectives _ring;
     private readonly DataParallelOptions _options;
     private readonly GradientBuckets _buckets;
+    private readonly StepBody _body;
     private readonly Optimizer? _optimizer;
-    private readonly BatchBuffer _inputs;
-    private readonly BatchBuffer _targets;
     private readonly bool _clips;
 
     public DataParallelTrainer(Model model, OptimizerSettings settings, LearningRateSchedule schedule, RingCollectives ring, DataParallelOptions options, int targetLength)
@@ -37,20 +36,18 @@ public sealed class DataParallelTrainer
         _ring = ring;
         _options = options;
         _buckets = new GradientBuckets(model.Network, options.BucketFloats);
-        _inputs = new BatchBuffer(model.InputShape);
-        _targets = new BatchBuffer(targetLength);
+        _body = new StepBody(model, targetLength, ring.Rank);
         _clips = settings.MaxGradNorm is not null;
 
         var parameters = model.Parameters;
         Partition = ZeroPartition.Of(parameters.Count, ring.WorldSize);
-        var slice = ZeroPartition.Owned(options.Zero, Partition, ring.Rank);
-        Shard = slice;
-        if (slice.Length > 0)
+        Shard = ZeroPartition.Owned(options.Zero, Partition, ring.Rank);
+        if (Shard.Length > 0)
         {
-            _optimizer = settings.Create(model.Backend, parameters.Values.Slice(slice.Offset, slice.Length), parameters.Gradients.Slice(slice.Offset, slice.Length), schedule);
+            _optimizer = settings.Create(model.Backend, parameters.Values.Slice(Shard.Offset, Shard.Length), parameters.Gradients.Slice(Shard.Offset, Shard.Length), schedule);
         }
 
-        OptimizerStateBytes = (long)slice.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
+        OptimizerStateBytes = (long)Shard.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
     }
 
     /// <summary>The slice of the flat parameters this rank's optimizer updates (everything under stage 0).</summary>
@@ -73,12 +70,7 @@ public sealed class DataParallelTrainer
     public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, long step, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var gradients = _model.Parameters.Gradients;
-        _model.Backend.Fill(gradients, 0f);
-
-        double loss = 0;
-        var correct = 0;
+        var started = Stopwatch.GetTimestamp();
         var pending = Task.CompletedTask;
         var launched = 0;
         void Launch(int bucket)
@@ -87,27 +79,13 @@ public sealed class DataParallelTrainer
             launched++;
         }
 
-        if (indices.Length > 0)
+        var (loss, correct) = _body.Train(data, indices.Span, globalBatch, step, layer =>
         {
-            var x = _inputs.For(indices.Length);
-            var t = _targets.For(indices.Length);
-            _model.LoadBatch(data, indices.Span, x, t);
-            var y = _model.Forward(x, training: true);
-            loss = _model.Loss.Compute(y, t, globalBatch);
-            if (!double.IsFinite(loss))
+            if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
             {
-                throw new TrainingDivergedException($"loss became {loss} at step {step} on rank {_ring.Rank}; lower the learning rate or enable --clip-norm");
+                Launch(b);
             }
-
-            correct = _model.IsClassifier ? _model.Backend.CountCorrect(y, t) : 0;
-            _model.Backward(layer =>
-            {
-                if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
-                {
-                    Launch(b);
-                }
-            });
-        }
+        });
 
         // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
         while (launched < _buckets.Buckets.Count)
@@ -115,9 +93,8 @@ public sealed class DataParallelTrainer
             Launch(launched);
         }
 
-        var computeDone = System.Diagnostics.Stopwatch.GetTimestamp();
+        var computeDone = Stopwatch.GetTimestamp();
         await pending.ConfigureAwait(false);
-
         await UpdateAsync(step, cancel).ConfigureAwait(false);
 
         if (_options.Zero != ZeroStage.None)
@@ -130,38 +107,14 @@ public sealed class DataParallelTrainer
         }
 
         Steps++;
-        var end = System.Diagnostics.Stopwatch.GetTimestamp();
-        var compute = (computeDone - started) / (double)System.Diagnostics.Stopwatch.Frequency;
-        return new ShardStepResult(loss, correct, compute, ((end - computeDone) / (double)System.Diagnostics.Stopwatch.Frequency));
+        var end = Stopwatch.GetTimestamp();
+        var compute = (computeDone - started) / (double)Stopwatch.Frequency;
+        return new ShardStepResult(loss, correct, compute, (end - computeDone) / (double)Stopwatch.Frequency);
     }
 
     /// <summary>Loss summed over samples and correct predictions on [start, start + count) of <paramref name="data"/>, dropout off.</summary>
-    public (double LossSum, long Correct) EvaluateRange(Dataset data, int start, int count, int batchSize = 256)
-    {
-        double lossSum = 0;
-        long correct = 0;
-        var indices = new int[Math.Min(batchSize, Math.Max(1, count))];
-        for (var done = 0; done < count; done += indices.Length)
-        {
-            var n = Math.Min(indices.Length, count - done);
-            for (var i = 0; i < n; i++)
-            {
-                indices[i] = start + done + i;
-            }
-
-            var x = _inputs.For(n);
-            var t = _targets.For(n);
-            _model.LoadBatch(data, indices.AsSpan(0, n), x, t);
-            var y = _model.Forward(x, training: false);
-            lossSum += _model.Loss.Compute(y, t, n) * n;
-            if (_model.IsClassifier)
-            {
-                correct += _model.Backend.CountCorrect(y, t);
-            }
-        }
-
-        return (lossSum, correct);
-    }
+    public (double LossSum, long Correct) EvaluateRange(Dataset data, int start, int count, int batchSize = 256) =>
+        _body.Evaluate(data, start, count, batchSize);
 
     /// <summary>
     /// The optimizer step on this rank's slice. Clipping needs Σg² of the whole reduced gradient, which is gathered
