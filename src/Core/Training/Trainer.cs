@@ -43,47 +43,30 @@ public sealed class Trainer
     public TrainingResult Fit(Dataset train, Dataset? test, CancellationToken cancel = default)
     {
         var plan = new BatchPlan(train.Count, _options.BatchSize, _options.Seed);
-        var epochs = new List<EpochMetrics>();
-        var trainClock = new Stopwatch();
-        long samples = 0;
+        var tally = new EpochAccumulator(train.Count, _model.IsClassifier);
         for (var epoch = 1; epoch <= _options.Epochs; epoch++)
         {
             plan.BeginEpoch(epoch);
-            var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long correct = 0;
+            tally.BeginEpoch(epoch);
             for (var b = 0; b < plan.BatchesPerEpoch; b++)
             {
                 cancel.ThrowIfCancellationRequested();
                 var stepStart = Stopwatch.GetTimestamp();
-                trainClock.Start();
                 var indices = plan.Batch(b);
                 using var span = Spans.StartStep(_optimizer.StepCount + 1, epoch, indices.Length);
                 var (loss, right) = TrainStep(train, indices);
                 span?.SetTag(SpanTags.Loss, loss);
-                trainClock.Stop();
-                lossSum += loss * indices.Length;
-                correct += right;
-                samples += indices.Length;
+                tally.AddStep(loss, indices.Length, right);
                 StepCompleted?.Invoke(new StepMetrics(epoch, _optimizer.StepCount, loss, _optimizer.LastLr, indices.Length, Stopwatch.GetElapsedTime(stepStart).TotalSeconds));
             }
 
-            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            tally.EndSteps();
             var eval = test is null ? (Evaluation?)null : Evaluate(test);
-            var metrics = new EpochMetrics(
-                epoch,
-                lossSum / train.Count,
-                _model.IsClassifier ? (double)correct / train.Count : null,
-                eval?.Loss,
-                eval?.Accuracy,
-                train.Count / trainSeconds,
-                trainSeconds);
-            epochs.Add(metrics);
+            var metrics = tally.EndEpoch(eval?.Loss, eval?.Accuracy);
             EpochCompleted?.Invoke(metrics);
         }
 
-        var last = epochs[^1];
-        return new TrainingResult(epochs, last.TrainLoss, last.TestAccuracy, samples / trainClock.Elapsed.TotalSeconds, trainClock.Elapsed.TotalSeconds, _optimizer.StepCount);
+        return tally.Result();
     }
 
     /// <summary>One optimizer step on the given samples; returns the batch's mean loss and correct predictions.</summary>
