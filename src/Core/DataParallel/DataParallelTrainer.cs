@@ -61,8 +61,6 @@ public sealed class DataParallelTrainer
 
     public IReadOnlyList<GradientBucket> Buckets => _buckets.Buckets;
 
-    public long Steps { get; private set; }
-
     /// <summary>
     /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none);
     /// <paramref name="globalBatch"/> is the number of samples over all ranks.
@@ -106,7 +104,6 @@ public sealed class DataParallelTrainer
             _model.Backend.Upload(values);
         }
 
-        Steps++;
         var end = Stopwatch.GetTimestamp();
         var compute = (computeDone - started) / (double)Stopwatch.Frequency;
         return new ShardStepResult(loss, correct, compute, (end - computeDone) / (double)Stopwatch.Frequency);
