@@ -52,18 +52,13 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
         job.Broadcast(new CoordinatorMessage { Start = new Start() });
         var batches = new BatchPlan(plan.TrainSamples, plan.BatchSize, plan.Seed);
-        var epochs = new List<EpochMetrics>();
-        var trainClock = new Stopwatch();
+        var tally = new EpochAccumulator(plan.TrainSamples, plan.Classifier);
         long step = 0;
-        long samples = 0;
         for (var epoch = 1; epoch <= plan.Epochs; epoch++)
         {
             batches.BeginEpoch(epoch);
             var firstStep = step + 1;
-            var epochClock = Stopwatch.StartNew();
-            trainClock.Start();
-            double lossSum = 0;
-            long correct = 0;
+            tally.BeginEpoch(epoch);
             for (var b = 0; b < Math.Min(StepsAhead, batches.BatchesPerEpoch); b++)
             {
                 Assign(batches, b, firstStep + b, epoch);
@@ -83,19 +78,13 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 }
 
                 var batch = batches.Batch(b).Length;
-                lossSum += loss * batch;
-                correct += reports.Sum(r => r.Correct);
-                samples += batch;
+                tally.AddStep(loss, batch, reports.Sum(r => r.Correct));
                 report.Step(new StepMetrics(epoch, step, loss, learningRateAt(step - 1), batch, Stopwatch.GetElapsedTime(stepStart).TotalSeconds));
             }
 
-            trainClock.Stop();
-            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            tally.EndSteps();
             var (testLoss, testAccuracy) = plan.TestSamples > 0 ? await EvaluateAsync(epoch, step, cancel).ConfigureAwait(false) : (null, null);
-            var classifier = plan.Classifier;
-            var metrics = new EpochMetrics(epoch, lossSum / plan.TrainSamples, classifier ? (double)correct / plan.TrainSamples : null, testLoss, testAccuracy, plan.TrainSamples / trainSeconds, trainSeconds);
-            epochs.Add(metrics);
-            report.Epoch(metrics);
+            report.Epoch(tally.EndEpoch(testLoss, testAccuracy));
         }
 
         Finished[] finals;
@@ -114,9 +103,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
             throw new JobFailedException($"rank {differing} ended with different parameters from rank 0 (checksum {finals[differing].ParameterChecksum:x16} vs {checksum:x16})");
         }
 
-        var last = epochs[^1];
-        var result = new TrainingResult(epochs, last.TrainLoss, last.TestAccuracy, samples / trainClock.Elapsed.TotalSeconds, trainClock.Elapsed.TotalSeconds, step);
-        return new DistributedResult(result, finals[0].Parameters.Count > 0 ? finals[0].Parameters.ToArray() : null, checksum);
+        return new DistributedResult(tally.Result(), finals[0].Parameters.Count > 0 ? finals[0].Parameters.ToArray() : null, checksum);
     }
 
     private void Assign(BatchPlan batches, int batchIndex, long step, int epoch)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Distributed.Coordinator.Jobs;
+using Distributed.Core.Collectives;
 using Distributed.Protocol;
 
 namespace Distributed.Coordinator.Telemetry;
@@ -121,12 +122,7 @@ internal sealed class StallMonitor : IDisposable
 
     private static string Ranks(int[] ranks) => ranks.Length == 1 ? $"rank {ranks[0]}" : $"ranks {string.Join(", ", ranks)}";
 
-    private static string Describe(CollectiveWait w) => w.Bucket switch
-    {
-        -1 => "in the parameter all-gather",
-        -2 => "in the gradient-norm all-reduce",
-        var b => $"in bucket {b}'s {w.Collective}",
-    };
+    private static string Describe(CollectiveWait w) => new CollectiveTag(w.Step, w.Bucket).Describe(w.Collective);
 
     private void Tick()
     {

@@ -1,7 +1,36 @@
 namespace Distributed.Core.Collectives;
 
-/// <summary>Which training step and gradient bucket a collective belongs to; carried in every chunk header.</summary>
+/// <summary>
+/// Which training step and which of its collectives a message belongs to; carried in every chunk header. A gradient
+/// bucket's reduction carries the bucket's index; the step's other collectives carry the negative codes named here,
+/// the one place that knows them (the int travels as it is, so the wire format does not change).
+/// </summary>
 public readonly record struct CollectiveTag(long Step, int Bucket)
 {
+    private const int ParameterGatherCode = -1;
+    private const int GradientNormCode = -2;
+
+    /// <summary>A collective outside any training step (tests, benchmarks).</summary>
     public static CollectiveTag None => new(-1, -1);
+
+    /// <summary>The reduction of gradient bucket <paramref name="bucket"/> of step <paramref name="step"/>.</summary>
+    public static CollectiveTag ForBucket(long step, int bucket)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bucket);
+        return new(step, bucket);
+    }
+
+    /// <summary>The all-gather of the updated parameter slices under ZeRO stages 1 and 2.</summary>
+    public static CollectiveTag ParameterGather(long step) => new(step, ParameterGatherCode);
+
+    /// <summary>The scalar all-reduce of Σg² that clipping by the global norm needs under ZeRO stage 2.</summary>
+    public static CollectiveTag GradientNorm(long step) => new(step, GradientNormCode);
+
+    /// <summary>Where in its step a collective is, as stall reports print it; <paramref name="collective"/> names a bucket's phase.</summary>
+    public string Describe(string collective) => Bucket switch
+    {
+        ParameterGatherCode => "in the parameter all-gather",
+        GradientNormCode => "in the gradient-norm all-reduce",
+        var b => $"in bucket {b}'s {collective}",
+    };
 }

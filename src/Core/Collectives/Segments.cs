@@ -18,7 +18,7 @@ public sealed class Segments
 
     public int Total => _bounds[^1] - _bounds[0];
 
-    /// <summary>The ZeRO partition: ⌈length/ranks⌉ per rank, the last ones shorter (or empty) when it does not divide.</summary>
+    /// <summary>⌈length/ranks⌉ per rank, the last ones shorter (or empty) when it does not divide: the ZeRO partition and the all-reduce's segments.</summary>
     public static Segments Even(int length, int ranks, int offset = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);

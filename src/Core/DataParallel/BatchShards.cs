@@ -6,7 +6,7 @@ namespace Distributed.Core.DataParallel;
 /// </summary>
 public static class BatchShards
 {
-    public static (int Start, int Count) Of(int globalCount, int rank, int worldSize)
+    public static ShardInfo Of(int globalCount, int rank, int worldSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(globalCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(worldSize);
@@ -14,6 +14,6 @@ public static class BatchShards
         var baseCount = globalCount / worldSize;
         var extra = globalCount % worldSize;
         var start = (rank * baseCount) + Math.Min(rank, extra);
-        return (start, baseCount + (rank < extra ? 1 : 0));
+        return new ShardInfo(start, baseCount + (rank < extra ? 1 : 0));
     }
 }

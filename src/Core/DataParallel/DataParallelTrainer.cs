@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Distributed.Core.Collectives;
 using Distributed.Core.Data;
-using Distributed.Core.Layers;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
@@ -13,11 +13,11 @@ namespace Distributed.Core.DataParallel;
 public readonly record struct ShardStepResult(double Loss, int Correct, double ComputeSeconds, double CommunicationSeconds);
 
 /// <summary>
-/// One rank of synchronous data-parallel training. Each step the rank computes the gradient of its shard of the
-/// global batch, scaled by 1/(global batch size), so the sum over ranks is exactly the global batch's mean
-/// gradient whatever the split. Gradient buckets are reduced while backward is still running; then, by ZeRO
-/// stage, every rank updates everything (0) or only its slice of the flat parameters, whose updated values are
-/// all-gathered (1, 2).
+/// One rank of synchronous data-parallel training. Each step the rank runs the same <see cref="StepBody"/> as one
+/// process on its shard of the global batch, with the loss divided by the global batch size, so the sum over ranks
+/// is exactly the global batch's mean gradient whatever the split. Gradient buckets are reduced while backward is
+/// still running; then, by ZeRO stage, every rank updates everything (0) or only its slice of the flat parameters,
+/// whose updated values are all-gathered (1, 2).
 /// </summary>
 public sealed class DataParallelTrainer
 {
@@ -25,9 +25,8 @@ public sealed class DataParallelTrainer
     private readonly RingCollectives _ring;
     private readonly DataParallelOptions _options;
     private readonly GradientBuckets _buckets;
+    private readonly StepBody _body;
     private readonly Optimizer? _optimizer;
-    private readonly BatchBuffer _inputs;
-    private readonly BatchBuffer _targets;
     private readonly bool _clips;
 
     public DataParallelTrainer(Model model, OptimizerSettings settings, LearningRateSchedule schedule, RingCollectives ring, DataParallelOptions options, int targetLength)
@@ -37,27 +36,18 @@ public sealed class DataParallelTrainer
         _ring = ring;
         _options = options;
         _buckets = new GradientBuckets(model.Network, options.BucketFloats);
-        _inputs = new BatchBuffer(model.InputShape);
-        _targets = new BatchBuffer(targetLength);
+        _body = new StepBody(model, targetLength, ring.Rank);
         _clips = settings.MaxGradNorm is not null;
 
         var parameters = model.Parameters;
-        Partition = Segments.Even(parameters.Count, ring.WorldSize);
-        var slice = options.Zero == ZeroStage.None ? new ShardInfo(0, parameters.Count) : new ShardInfo(Partition.Start(ring.Rank), Partition.Length(ring.Rank));
-        Shard = slice;
-        if (slice.Length > 0)
+        Partition = ZeroPartition.Of(parameters.Count, ring.WorldSize);
+        Shard = ZeroPartition.Owned(options.Zero, Partition, ring.Rank);
+        if (Shard.Length > 0)
         {
-            _optimizer = settings.Create(model.Backend, parameters.Values.Slice(slice.Offset, slice.Length), parameters.Gradients.Slice(slice.Offset, slice.Length), schedule);
-            _optimizer.GlobalSumOfSquares = options.Zero switch
-            {
-                // Stage 1 holds the whole reduced gradient, identical on every rank, so its norm needs no communication.
-                ZeroStage.OptimizerState => _ => model.Backend.SumOfSquares(parameters.Gradients),
-                ZeroStage.Gradients => local => ReduceScalar(local),
-                _ => static local => local,
-            };
+            _optimizer = settings.Create(model.Backend, parameters.Values.Slice(Shard.Offset, Shard.Length), parameters.Gradients.Slice(Shard.Offset, Shard.Length), schedule);
         }
 
-        OptimizerStateBytes = (long)slice.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
+        OptimizerStateBytes = (long)Shard.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
     }
 
     /// <summary>The slice of the flat parameters this rank's optimizer updates (everything under stage 0).</summary>
@@ -71,12 +61,6 @@ public sealed class DataParallelTrainer
 
     public IReadOnlyList<GradientBucket> Buckets => _buckets.Buckets;
 
-    public long Steps { get; private set; }
-
-    private long CurrentStep { get; set; }
-
-    private CancellationToken CurrentCancel { get; set; }
-
     /// <summary>
     /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none);
     /// <paramref name="globalBatch"/> is the number of samples over all ranks.
@@ -84,14 +68,7 @@ public sealed class DataParallelTrainer
     public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, long step, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
-        CurrentStep = step;
-        CurrentCancel = cancel;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var gradients = _model.Parameters.Gradients;
-        _model.Backend.Fill(gradients, 0f);
-
-        double loss = 0;
-        var correct = 0;
+        var started = Stopwatch.GetTimestamp();
         var pending = Task.CompletedTask;
         var launched = 0;
         void Launch(int bucket)
@@ -100,27 +77,13 @@ public sealed class DataParallelTrainer
             launched++;
         }
 
-        if (indices.Length > 0)
+        var (loss, correct) = _body.Train(data, indices.Span, globalBatch, step, layer =>
         {
-            var x = _inputs.For(indices.Length);
-            var t = _targets.For(indices.Length);
-            _model.LoadBatch(data, indices.Span, x, t);
-            var y = _model.Forward(x, training: true);
-            loss = _model.Loss.Compute(y, t, globalBatch);
-            if (!double.IsFinite(loss))
+            if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
             {
-                throw new TrainingDivergedException($"loss became {loss} at step {step} on rank {_ring.Rank}; lower the learning rate or enable --clip-norm");
+                Launch(b);
             }
-
-            correct = _model.IsClassifier ? _model.Backend.CountCorrect(y, t) : 0;
-            _model.Backward(layer =>
-            {
-                if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
-                {
-                    Launch(b);
-                }
-            });
-        }
+        });
 
         // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
         while (launched < _buckets.Buckets.Count)
@@ -128,57 +91,52 @@ public sealed class DataParallelTrainer
             Launch(launched);
         }
 
-        var computeDone = System.Diagnostics.Stopwatch.GetTimestamp();
+        var computeDone = Stopwatch.GetTimestamp();
         await pending.ConfigureAwait(false);
-
-        _optimizer?.Step();
-        if (_optimizer is null && _clips && _options.Zero == ZeroStage.Gradients)
-        {
-            // An empty slice still takes part in the global-norm all-reduce the other ranks are in.
-            ReduceScalar(0);
-        }
+        await UpdateAsync(step, cancel).ConfigureAwait(false);
 
         if (_options.Zero != ZeroStage.None)
         {
             // Only this rank's updated slice leaves the device; every slice comes back.
             var values = _model.Parameters.Values;
             _model.Backend.Download(values.Slice(Shard.Offset, Shard.Length));
-            await _ring.AllGatherAsync(values.Storage.AsMemory(values.Offset, values.Length), Partition, new CollectiveTag(step, -1), cancel).ConfigureAwait(false);
+            await _ring.AllGatherAsync(values.Storage.AsMemory(values.Offset, values.Length), Partition, CollectiveTag.ParameterGather(step), cancel).ConfigureAwait(false);
             _model.Backend.Upload(values);
         }
 
-        Steps++;
-        var end = System.Diagnostics.Stopwatch.GetTimestamp();
-        var compute = (computeDone - started) / (double)System.Diagnostics.Stopwatch.Frequency;
-        return new ShardStepResult(loss, correct, compute, ((end - computeDone) / (double)System.Diagnostics.Stopwatch.Frequency));
+        var end = Stopwatch.GetTimestamp();
+        var compute = (computeDone - started) / (double)Stopwatch.Frequency;
+        return new ShardStepResult(loss, correct, compute, (end - computeDone) / (double)Stopwatch.Frequency);
     }
 
     /// <summary>Loss summed over samples and correct predictions on [start, start + count) of <paramref name="data"/>, dropout off.</summary>
-    public (double LossSum, long Correct) EvaluateRange(Dataset data, int start, int count, int batchSize = 256)
+    public (double LossSum, long Correct) EvaluateRange(Dataset data, int start, int count, int batchSize = 256) =>
+        _body.Evaluate(data, start, count, batchSize);
+
+    /// <summary>
+    /// The optimizer step on this rank's slice. Clipping needs Σg² of the whole reduced gradient, which is gathered
+    /// here, before the step, so the optimizer itself never waits on the ring.
+    /// </summary>
+    private async ValueTask UpdateAsync(long step, CancellationToken cancel)
     {
-        double lossSum = 0;
-        long correct = 0;
-        var indices = new int[Math.Min(batchSize, Math.Max(1, count))];
-        for (var done = 0; done < count; done += indices.Length)
+        switch (_clips ? _options.Zero : ZeroStage.None)
         {
-            var n = Math.Min(indices.Length, count - done);
-            for (var i = 0; i < n; i++)
-            {
-                indices[i] = start + done + i;
-            }
-
-            var x = _inputs.For(n);
-            var t = _targets.For(n);
-            _model.LoadBatch(data, indices.AsSpan(0, n), x, t);
-            var y = _model.Forward(x, training: false);
-            lossSum += _model.Loss.Compute(y, t, n) * n;
-            if (_model.IsClassifier)
-            {
-                correct += _model.Backend.CountCorrect(y, t);
-            }
+            case ZeroStage.None:
+                // Unclipped, or the slice is the whole gradient: the optimizer's own Σg² is the global one.
+                _optimizer?.Step();
+                break;
+            case ZeroStage.OptimizerState:
+                // Every rank holds the whole reduced gradient, identical everywhere, so its norm needs no communication.
+                _optimizer?.Step(_model.Backend.SumOfSquares(_model.Parameters.Gradients));
+                break;
+            case ZeroStage.Gradients:
+                // Each rank holds only its slice reduced. One with an empty slice adds nothing but must still join the
+                // all-reduce the other ranks are in.
+                var local = _optimizer?.LocalSumOfSquares() ?? 0;
+                var global = await _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false);
+                _optimizer?.Step(global);
+                break;
         }
-
-        return (lossSum, correct);
     }
 
     private async Task ReduceBucketAfter(Task previous, GradientBucket bucket, long step, CancellationToken cancel)
@@ -189,7 +147,7 @@ public sealed class DataParallelTrainer
         await Task.Yield();
         var gradients = _model.Parameters.Gradients;
         var memory = gradients.Storage.AsMemory(gradients.Offset, gradients.Length);
-        var tag = new CollectiveTag(step, bucket.Index);
+        var tag = CollectiveTag.ForBucket(step, bucket.Index);
 
         // On a device backend the bucket's gradients come to the host for the ring and the reduced ones go back.
         var slice = gradients.Slice(bucket.Start, bucket.Length);
@@ -206,15 +164,9 @@ public sealed class DataParallelTrainer
         _model.Backend.Upload(slice);
     }
 
-    private double ReduceScalar(double local) =>
-        _ring.AllReduceScalarAsync((float)local, new CollectiveTag(CurrentStep, -2), CurrentCancel).GetAwaiter().GetResult();
-
     private static int StateFloatsPerParameter(OptimizerSettings settings, Model model)
     {
         var probe = new Tensor(1);
         return settings.Create(model.Backend, probe, new Tensor(1), null).StateFloatsPerParameter;
     }
 }
-
-/// <summary>A contiguous slice of the flat parameters.</summary>
-public readonly record struct ShardInfo(int Offset, int Length);

@@ -39,17 +39,14 @@ public abstract class Optimizer
     /// <summary>Updates taken so far.</summary>
     public long StepCount { get; private set; }
 
-    /// <summary>The learning rate the last <see cref="Step"/> used.</summary>
+    /// <summary>The learning rate the last step used.</summary>
     public double LastLr { get; private set; }
 
     /// <summary>The gradient norm before clipping at the last step (NaN when clipping is off).</summary>
     public double LastGradNorm { get; private set; } = double.NaN;
 
-    /// <summary>
-    /// Combines this slice's Σg² into the global one. Identity for a whole model; a sharded run sets it to an
-    /// all-reduce so clipping sees the norm of the full gradient.
-    /// </summary>
-    public Func<double, double> GlobalSumOfSquares { get; set; } = static local => local;
+    /// <summary>Whether a step clips by the global gradient norm, and so needs the global Σg².</summary>
+    public bool ClipsGradients => Options.MaxGradNorm is not null;
 
     protected IComputeBackend Backend { get; }
 
@@ -59,15 +56,47 @@ public abstract class Optimizer
 
     public void ZeroGrad() => Backend.Fill(Gradients, 0f);
 
+    /// <summary>Σg² of this optimizer's slice: the whole gradient's unless the slice is a shard.</summary>
+    public double LocalSumOfSquares() => Backend.SumOfSquares(Gradients);
+
+    /// <summary>One update of a slice that is the whole gradient, so its own Σg² is the global one.</summary>
     public void Step()
     {
         using var span = Spans.StartPhase(Spans.Optimizer);
+        Apply(ClipsGradients ? LocalSumOfSquares() : double.NaN);
+    }
+
+    /// <summary>
+    /// One update of a shard, clipped by the norm of the full gradient: <paramref name="globalSumOfSquares"/> is Σg²
+    /// over every shard, which the caller has combined (an all-reduce) before the step, so the step never waits.
+    /// </summary>
+    public void Step(double globalSumOfSquares)
+    {
+        if (!ClipsGradients)
+        {
+            throw new InvalidOperationException($"{Name} does not clip gradients, so it has no use for a global Σg²; call Step()");
+        }
+
+        using var span = Spans.StartPhase(Spans.Optimizer);
+        Apply(globalSumOfSquares);
+    }
+
+    /// <summary>The L2 coefficient added to the gradient; AdamW decouples it and returns 0.</summary>
+    protected virtual double CoupledWeightDecay => Options.WeightDecay;
+
+    /// <summary>Applies one update at learning rate <paramref name="lr"/>; <see cref="StepCount"/> is already this step's 1-based index.</summary>
+    protected abstract void Update(double lr);
+
+    protected Tensor NewState() => new(Parameters.Length);
+
+    private void Apply(double globalSumOfSquares)
+    {
         var lr = Schedule.At(Options.Lr, StepCount);
         StepCount++;
         LastLr = lr;
         if (Options.MaxGradNorm is { } maxNorm)
         {
-            var norm = Math.Sqrt(GlobalSumOfSquares(Backend.SumOfSquares(Gradients)));
+            var norm = Math.Sqrt(globalSumOfSquares);
             LastGradNorm = norm;
 
             // PyTorch's clip_grad_norm_: scale by max/(norm + 1e-6) only when that is below one.
@@ -86,12 +115,4 @@ public abstract class Optimizer
 
         Update(lr);
     }
-
-    /// <summary>The L2 coefficient added to the gradient; AdamW decouples it and returns 0.</summary>
-    protected virtual double CoupledWeightDecay => Options.WeightDecay;
-
-    /// <summary>Applies one update at learning rate <paramref name="lr"/>; <see cref="StepCount"/> is already this step's 1-based index.</summary>
-    protected abstract void Update(double lr);
-
-    protected Tensor NewState() => new(Parameters.Length);
 }

@@ -10,15 +10,13 @@ public sealed class BatchPlan
 {
     private readonly int[] _order;
     private readonly ulong _seed;
-    private readonly bool _shuffle;
 
-    public BatchPlan(int sampleCount, int batchSize, ulong seed, bool shuffle = true)
+    public BatchPlan(int sampleCount, int batchSize, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         _order = new int[sampleCount];
         _seed = seed;
-        _shuffle = shuffle;
         BatchSize = batchSize;
         BatchesPerEpoch = BatchesFor(sampleCount, batchSize);
         BeginEpoch(0);
@@ -31,21 +29,7 @@ public sealed class BatchPlan
 
     public int BatchesPerEpoch { get; }
 
-    public int SampleCount => _order.Length;
-
-    public void BeginEpoch(int epoch)
-    {
-        if (_shuffle)
-        {
-            Rng.Derive(_seed, 1000UL + (ulong)epoch).Permutation(_order);
-            return;
-        }
-
-        for (var i = 0; i < _order.Length; i++)
-        {
-            _order[i] = i;
-        }
-    }
+    public void BeginEpoch(int epoch) => Rng.Derive(_seed, 1000UL + (ulong)epoch).Permutation(_order);
 
     /// <summary>The sample indices of batch <paramref name="index"/> in the current epoch.</summary>
     public ReadOnlySpan<int> Batch(int index)

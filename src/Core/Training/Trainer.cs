@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using Distributed.Core.Data;
-using Distributed.Core.Layers;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Telemetry;
-using Distributed.Core.Tensors;
 
 namespace Distributed.Core.Training;
 
@@ -19,16 +17,15 @@ public sealed record TrainOptions(int Epochs, int BatchSize, ulong Seed, int Eva
 }
 
 /// <summary>
-/// The single-process training loop: gather a batch, forward, loss, backward, optimizer step. The whole step
-/// is <see cref="TrainStep"/>; everything else is bookkeeping.
+/// The single-process training loop: for each batch, <see cref="StepBody"/>'s forward and backward, then the
+/// optimizer step. The whole step is <see cref="TrainStep"/>; everything else is bookkeeping.
 /// </summary>
 public sealed class Trainer
 {
     private readonly Model _model;
     private readonly Optimizer _optimizer;
     private readonly TrainOptions _options;
-    private readonly BatchBuffer _inputs;
-    private readonly BatchBuffer _targets;
+    private readonly StepBody _body;
 
     public Trainer(Model model, Optimizer optimizer, TrainOptions options, int targetLength)
     {
@@ -36,8 +33,7 @@ public sealed class Trainer
         _model = model;
         _optimizer = optimizer;
         _options = options;
-        _inputs = new BatchBuffer(model.InputShape);
-        _targets = new BatchBuffer(targetLength);
+        _body = new StepBody(model, targetLength);
     }
 
     public event Action<StepMetrics>? StepCompleted;
@@ -47,94 +43,49 @@ public sealed class Trainer
     public TrainingResult Fit(Dataset train, Dataset? test, CancellationToken cancel = default)
     {
         var plan = new BatchPlan(train.Count, _options.BatchSize, _options.Seed);
-        var epochs = new List<EpochMetrics>();
-        var trainClock = new Stopwatch();
-        long samples = 0;
+        var tally = new EpochAccumulator(train.Count, _model.IsClassifier);
         for (var epoch = 1; epoch <= _options.Epochs; epoch++)
         {
             plan.BeginEpoch(epoch);
-            var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long correct = 0;
+            tally.BeginEpoch(epoch);
             for (var b = 0; b < plan.BatchesPerEpoch; b++)
             {
                 cancel.ThrowIfCancellationRequested();
                 var stepStart = Stopwatch.GetTimestamp();
-                trainClock.Start();
                 var indices = plan.Batch(b);
                 using var span = Spans.StartStep(_optimizer.StepCount + 1, epoch, indices.Length);
                 var (loss, right) = TrainStep(train, indices);
                 span?.SetTag(SpanTags.Loss, loss);
-                trainClock.Stop();
-                lossSum += loss * indices.Length;
-                correct += right;
-                samples += indices.Length;
+                tally.AddStep(loss, indices.Length, right);
                 StepCompleted?.Invoke(new StepMetrics(epoch, _optimizer.StepCount, loss, _optimizer.LastLr, indices.Length, Stopwatch.GetElapsedTime(stepStart).TotalSeconds));
             }
 
-            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            tally.EndSteps();
             var eval = test is null ? (Evaluation?)null : Evaluate(test);
-            var metrics = new EpochMetrics(
-                epoch,
-                lossSum / train.Count,
-                _model.IsClassifier ? (double)correct / train.Count : null,
-                eval?.Loss,
-                eval?.Accuracy,
-                train.Count / trainSeconds,
-                trainSeconds);
-            epochs.Add(metrics);
+            var metrics = tally.EndEpoch(eval?.Loss, eval?.Accuracy);
             EpochCompleted?.Invoke(metrics);
         }
 
-        var last = epochs[^1];
-        return new TrainingResult(epochs, last.TrainLoss, last.TestAccuracy, samples / trainClock.Elapsed.TotalSeconds, trainClock.Elapsed.TotalSeconds, _optimizer.StepCount);
+        return tally.Result();
     }
 
     /// <summary>One optimizer step on the given samples; returns the batch's mean loss and correct predictions.</summary>
     public (double Loss, int Correct) TrainStep(Dataset data, ReadOnlySpan<int> indices)
     {
-        var x = _inputs.For(indices.Length);
-        var t = _targets.For(indices.Length);
-        _model.LoadBatch(data, indices, x, t);
-
-        _optimizer.ZeroGrad();
-        var y = _model.Forward(x, training: true);
-        var loss = _model.Loss.Compute(y, t, indices.Length);
-        if (!double.IsFinite(loss))
+        if (indices.IsEmpty)
         {
-            // Stop before the update so the parameters stay the last finite ones.
-            throw new TrainingDivergedException($"loss became {loss} at step {_optimizer.StepCount + 1}; lower the learning rate or enable --clip-norm");
+            throw new ArgumentException("a step needs at least one sample", nameof(indices));
         }
 
-        _model.Backward();
+        var result = _body.Train(data, indices, indices.Length, _optimizer.StepCount + 1);
         _optimizer.Step();
-
-        return (loss, _model.IsClassifier ? _model.Backend.CountCorrect(y, t) : 0);
+        return result;
     }
 
     /// <summary>Mean loss and accuracy in evaluation mode (dropout off), in fixed-size batches.</summary>
     public Evaluation Evaluate(Dataset data)
     {
-        var plan = new BatchPlan(data.Count, _options.EvalBatchSize, 0, shuffle: false);
-        double lossSum = 0;
-        long correct = 0;
-        for (var b = 0; b < plan.BatchesPerEpoch; b++)
-        {
-            var indices = plan.Batch(b);
-            var x = _inputs.For(indices.Length);
-            var t = _targets.For(indices.Length);
-            _model.LoadBatch(data, indices, x, t);
-            var y = _model.Forward(x, training: false);
-            lossSum += _model.Loss.Compute(y, t, indices.Length) * indices.Length;
-            if (_model.IsClassifier)
-            {
-                correct += _model.Backend.CountCorrect(y, t);
-            }
-        }
-
+        var (lossSum, correct) = _body.Evaluate(data, 0, data.Count, _options.EvalBatchSize);
         return new Evaluation(lossSum / data.Count, _model.IsClassifier ? (double)correct / data.Count : null, data.Count);
     }
 }
-
-/// <summary>Training produced a non-finite loss.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -115,8 +115,8 @@ public class DataParallelEquivalenceTests
     {
         var sizes = Enumerable.Range(0, 4).Select(r => BatchShards.Of(30, r, 4)).ToArray();
 
-        Assert.Equal([(0, 8), (8, 8), (16, 7), (23, 7)], sizes);
-        Assert.Equal((0, 0), BatchShards.Of(0, 0, 3));
+        Assert.Equal(new ShardInfo[] { new(0, 8), new(8, 8), new(16, 7), new(23, 7) }, sizes);
+        Assert.Equal(new ShardInfo(0, 0), BatchShards.Of(0, 0, 3));
     }
 
     private static OptimizerSettings Settings(string name) => new() { Name = name, Lr = name is "sgd" or "momentum" or "nesterov" or "adagrad" ? 0.05 : 0.01, WeightDecay = 1e-3, L1 = 1e-4 };

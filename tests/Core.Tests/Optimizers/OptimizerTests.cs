@@ -46,28 +46,32 @@ public sealed class OptimizerTests
     [Fact]
     public void Clipping_UsesTheGlobalNormAcrossShards()
     {
-        // Two shards of one gradient (6, 8 | 0, 0): each shard's optimizer sees only its slice, the
-        // GlobalSumOfSquares hook supplies the other's Σg², and the result matches one unsharded optimizer.
+        // Two shards of one gradient (6, 8 | 0, 0): each shard's optimizer sees only its slice, the caller sums
+        // their Σg² (what the all-reduce does across ranks), and the result matches one unsharded optimizer.
         var whole = Tensor.FromArray([1f, 2f, 3f, 4f], 4);
         var wholeGrad = Tensor.FromArray([0f, 0f, 6f, 8f], 4);
         new Sgd(FixedProblem.Backend(), whole, wholeGrad, new SgdOptions { Lr = 0.1, MaxGradNorm = 1 }).Step();
 
         var sharded = Tensor.FromArray([1f, 2f, 3f, 4f], 4);
         var shardedGrad = Tensor.FromArray([0f, 0f, 6f, 8f], 4);
-        var first = new Sgd(FixedProblem.Backend(), sharded.Slice(0, 2), shardedGrad.Slice(0, 2), new SgdOptions { Lr = 0.1, MaxGradNorm = 1 })
-        {
-            GlobalSumOfSquares = local => local + 100,
-        };
-        var second = new Sgd(FixedProblem.Backend(), sharded.Slice(2, 2), shardedGrad.Slice(2, 2), new SgdOptions { Lr = 0.1, MaxGradNorm = 1 })
-        {
-            GlobalSumOfSquares = local => local + 0,
-        };
-        first.Step();
-        second.Step();
+        var first = new Sgd(FixedProblem.Backend(), sharded.Slice(0, 2), shardedGrad.Slice(0, 2), new SgdOptions { Lr = 0.1, MaxGradNorm = 1 });
+        var second = new Sgd(FixedProblem.Backend(), sharded.Slice(2, 2), shardedGrad.Slice(2, 2), new SgdOptions { Lr = 0.1, MaxGradNorm = 1 });
+        var global = first.LocalSumOfSquares() + second.LocalSumOfSquares();
+        first.Step(global);
+        second.Step(global);
 
         Assert.Equal(whole.ToArray(), sharded.ToArray());
         Assert.Equal(10.0, first.LastGradNorm, 1e-9);
         Assert.Equal(10.0, second.LastGradNorm, 1e-9);
+    }
+
+    [Fact]
+    public void AGlobalSumOfSquares_IsRefusedWhenNothingClips()
+    {
+        var optimizer = new Sgd(FixedProblem.Backend(), new Tensor(2), new Tensor(2), new SgdOptions { Lr = 0.1 });
+
+        Assert.Throws<InvalidOperationException>(() => optimizer.Step(4.0));
+        Assert.Equal(0, optimizer.StepCount);
     }
 
     [Fact]

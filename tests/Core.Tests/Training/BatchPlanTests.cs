@@ -32,13 +32,4 @@ public class BatchPlanTests
         Assert.NotEqual(Order(5, 2), Order(6, 2));
         Assert.NotEqual(Enumerable.Range(0, 100), Order(5, 2));
     }
-
-    [Fact]
-    public void WithoutShuffleTheOrderIsSequential()
-    {
-        var plan = new BatchPlan(5, 5, seed: 1, shuffle: false);
-        plan.BeginEpoch(4);
-
-        Assert.Equal([0, 1, 2, 3, 4], plan.Batch(0).ToArray());
-    }
 }
