@@ -23,10 +23,10 @@ public sealed record WorkerSettings
     /// <summary>host or host:port the other workers use to reach this one (default: Host, or the machine name when Host is a wildcard, and the bound port).</summary>
     public string? Advertise { get; init; }
 
-    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public required TimeSpan JoinTimeout { get; init; }
 
     /// <summary>How long any wait on a peer may last before the job is failed.</summary>
-    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public required TimeSpan PeerTimeout { get; init; }
 
     public int ChunkFloats { get; init; } = Core.Collectives.RingCollectives.DefaultChunkFloats;
 }

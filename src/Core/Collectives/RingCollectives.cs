@@ -20,6 +20,9 @@ public sealed class RingCollectives
 {
     public const int DefaultChunkFloats = 64 * 1024;
 
+    /// <summary>How long a wait on a peer may last before the link is declared broken, unless told otherwise (the CLI's --peer-timeout default).</summary>
+    public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(30);
+
     private readonly IRingTransport _transport;
     private readonly object _rankTag;
     private long _sequence;
@@ -31,7 +34,7 @@ public sealed class RingCollectives
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFloats);
         _transport = transport;
         ChunkFloats = chunkFloats;
-        PeerTimeout = peerTimeout ?? TimeSpan.FromSeconds(30);
+        PeerTimeout = peerTimeout ?? DefaultPeerTimeout;
         _rankTag = transport.Rank;
     }
 

@@ -1,3 +1,5 @@
+using Distributed.Core.Collectives;
+using Distributed.Core.DataParallel;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
 
@@ -39,11 +41,11 @@ internal sealed record TrainSettings
 
     public int Zero { get; init; }
 
-    public double BucketMb { get; init; } = 4.0;
+    public double BucketMb { get; init; } = DataParallelOptions.DefaultBucketFloats * (double)sizeof(float) / (1024 * 1024);
 
-    public int ChunkKb { get; init; } = 256;
+    public int ChunkKb { get; init; } = RingCollectives.DefaultChunkFloats * sizeof(float) / 1024;
 
-    public double PeerTimeoutSeconds { get; init; } = 30;
+    public double PeerTimeoutSeconds { get; init; } = RingCollectives.DefaultPeerTimeout.TotalSeconds;
 
     public double JoinTimeoutSeconds { get; init; } = 300;
 
