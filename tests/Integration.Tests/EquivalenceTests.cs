@@ -9,6 +9,7 @@ namespace Distributed.Integration.Tests;
 /// RMSProp runs at a lower rate: its first step moves every weight by about ±10·lr whatever the gradient's size, so
 /// a near-zero gradient whose sign is decided by summation order (N partial sums versus one) moves by 10·lr either way.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public class EquivalenceTests
 {
     private static readonly ConcurrentDictionary<string, Lazy<Task<float[]>>> References = new();
@@ -51,18 +52,12 @@ public class EquivalenceTests
 
     private static async Task<float[]> Train(string optimizer, string[]? distributed)
     {
-        var save = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.bin");
-        try
-        {
-            string[] args = ["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "96", "--batch-size", "32", "--epochs", "2",
-                "--optimizer", optimizer, "--lr", optimizer == "rmsprop" ? "0.001" : "0.01", "--weight-decay", "0.001", "--threads", "1", "--save", save, .. distributed ?? []];
-            var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(120));
-            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-            return ParameterFile.Read(save);
-        }
-        finally
-        {
-            File.Delete(save);
-        }
+        using var dir = new TempDirectory();
+        var save = dir.File("eq.bin");
+        string[] args = ["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "96", "--batch-size", "32", "--epochs", "2",
+            "--optimizer", optimizer, "--lr", optimizer == "rmsprop" ? "0.001" : "0.01", "--weight-decay", "0.001", "--threads", "1", "--save", save, .. distributed ?? []];
+        var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        return ParameterFile.Read(save);
     }
 }
