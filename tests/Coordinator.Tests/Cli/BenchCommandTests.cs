@@ -27,6 +27,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    [Trait(TestCategory.Key, TestCategory.Slow)]
     public void BenchTrainOnTheIlgpuCpuAcceleratorNamesTheDevice()
     {
         using var dir = new TempDirectory();
@@ -76,6 +77,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    [Trait(TestCategory.Key, TestCategory.Slow)]
     public void BenchGemmOnADeviceTimesTheTiledKernelAndSaysWhyCuBlasIsMissing()
     {
         using var dir = new TempDirectory();
