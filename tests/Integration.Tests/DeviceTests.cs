@@ -7,6 +7,7 @@ namespace Distributed.Integration.Tests;
 /// gradient buckets are downloaded from the device for the ring all-reduce and the reduced ones uploaded again. The job
 /// must land on the parameters one CPU process reaches on the same global batches.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public class DeviceTests
 {
     [Fact]
@@ -29,18 +30,12 @@ public class DeviceTests
 
     private static async Task<(float[] Parameters, string Stdout)> Linreg(string[] extra)
     {
-        var save = Path.Combine(Path.GetTempPath(), $"device-{Guid.NewGuid():N}.bin");
-        try
-        {
-            // 20 SGD steps on the four built-in points, two per worker: far enough from y = 2x that the path counts.
-            string[] args = ["train", "--model", "linreg", "--optimizer", "sgd", "--lr", "0.02", "--epochs", "20", "--batch-size", "4", "--threads", "1", "--save", save, .. extra];
-            var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(180));
-            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-            return (ParameterFile.Read(save), stdout);
-        }
-        finally
-        {
-            File.Delete(save);
-        }
+        using var dir = new TempDirectory();
+        var save = dir.File("device.bin");
+        // 20 SGD steps on the four built-in points, two per worker: far enough from y = 2x that the path counts.
+        string[] args = ["train", "--model", "linreg", "--optimizer", "sgd", "--lr", "0.02", "--epochs", "20", "--batch-size", "4", "--threads", "1", "--save", save, .. extra];
+        var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(180));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        return (ParameterFile.Read(save), stdout);
     }
 }

@@ -1,42 +1,27 @@
-using System.Collections.Concurrent;
 using Distributed.Core.Checkpoints;
 
 namespace Distributed.Integration.Tests;
 
 /// <summary>
-/// `train --workers N` (real processes, real gRPC) reaches the parameters a single process reaches on the same
-/// global batches, for every optimizer and ZeRO stage. 2 epochs of 3 steps, uneven shards (32 samples over 3 ranks).
-/// RMSProp runs at a lower rate: its first step moves every weight by about ±10·lr whatever the gradient's size, so
-/// a near-zero gradient whose sign is decided by summation order (N partial sums versus one) moves by 10·lr either way.
+/// `train --workers N` through the real command line, processes and gRPC reaches the parameters a single-process
+/// `train` reaches on the same global batches. The matrix of every optimizer, ZeRO stage and world size runs in
+/// process (Core.Tests, DataParallelEquivalenceTests); these two jobs show the processes agree with it. 100 samples
+/// in batches of 31 make steps of 31, 31, 31 and 7, split unevenly over 2 ranks (16/15, 4/3) and 3 (11/10/10, 3/2/2),
+/// over 2 epochs. The match is within 1e-5, not bitwise: N partial sums are added in another order than one.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public class EquivalenceTests
 {
-    private static readonly ConcurrentDictionary<string, Lazy<Task<float[]>>> References = new();
-
-    public static TheoryData<string, int, int> Cases()
-    {
-        var data = new TheoryData<string, int, int>();
-        foreach (var optimizer in new[] { "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw" })
-        {
-            foreach (var zero in new[] { 0, 1, 2 })
-            {
-                foreach (var n in new[] { 1, 2, 3 })
-                {
-                    data.Add(optimizer, zero, n);
-                }
-            }
-        }
-
-        return data;
-    }
+    private static readonly Lazy<Task<float[]>> Reference = new(() => Train(null));
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task WorkersMatchOneProcess(string optimizer, int zero, int n)
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task WorkersUnderZeroTwoMatchOneProcess(int workers)
     {
-        var reference = await References.GetOrAdd(optimizer, o => new Lazy<Task<float[]>>(() => Train(o, null))).Value;
+        var reference = await Reference.Value;
 
-        var distributed = await Train(optimizer, ["--workers", $"{n}", "--zero", $"{zero}", "--bucket-mb", "0.2", "--chunk-kb", "16"]);
+        var distributed = await Train(["--workers", $"{workers}", "--zero", "2", "--bucket-mb", "0.2", "--chunk-kb", "16"]);
 
         double diff = 0, norm = 0;
         for (var i = 0; i < reference.Length; i++)
@@ -46,23 +31,17 @@ public class EquivalenceTests
         }
 
         var relative = Math.Sqrt(diff / norm);
-        Assert.True(relative <= 1e-5, $"{optimizer}, ZeRO {zero}, {n} workers: relative error {relative:E2}");
+        Assert.True(relative <= 1e-5, $"{workers} workers: relative error {relative:E2}");
     }
 
-    private static async Task<float[]> Train(string optimizer, string[]? distributed)
+    private static async Task<float[]> Train(string[]? distributed)
     {
-        var save = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.bin");
-        try
-        {
-            string[] args = ["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "96", "--batch-size", "32", "--epochs", "2",
-                "--optimizer", optimizer, "--lr", optimizer == "rmsprop" ? "0.001" : "0.01", "--weight-decay", "0.001", "--threads", "1", "--save", save, .. distributed ?? []];
-            var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(120));
-            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-            return ParameterFile.Read(save);
-        }
-        finally
-        {
-            File.Delete(save);
-        }
+        using var dir = new TempDirectory();
+        var save = dir.File("parameters.bin");
+        string[] args = ["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "100", "--batch-size", "31", "--epochs", "2",
+            "--optimizer", "adam", "--lr", "0.01", "--weight-decay", "0.001", "--threads", "1", "--save", save, .. distributed ?? []];
+        var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        return ParameterFile.Read(save);
     }
 }

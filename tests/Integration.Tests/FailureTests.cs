@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace Distributed.Integration.Tests;
 
 /// <summary>A worker that dies or does not belong ends in a clear error, a non-zero exit and no process left behind.</summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public partial class FailureTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Distributed.Integration.Tests;
 /// their commands read: `submit --dry-run` renders a job, and each of its pods is started as a local process from
 /// that pod's env list, args and mounted ConfigMap alone (see <see cref="LocalPod"/>).
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public class KubernetesManifestTests
 {
     /// <summary>What the commands read (DistributedOptionsSet, WorkerCommand): nothing more, nothing less.</summary>
@@ -31,43 +32,37 @@ public class KubernetesManifestTests
         var workersJob = Assert.Single(objects.OfType<V1Job>(), j => j.Spec.CompletionMode == "Indexed");
         Assert.Equal(2, workersJob.Spec.Parallelism);
 
-        var scratch = Directory.CreateTempSubdirectory("k8s-env-").FullName;
-        try
-        {
-            LocalPod? coordinatorPod = null;
-            var coordinator = new LocalPod(objects, coordinatorJob, null, scratch, port => coordinatorPod!.Ports[port]);
-            coordinatorPod = coordinator;
-            var workers = Enumerable.Range(0, workersJob.Spec.Completions!.Value)
-                .Select(i => new LocalPod(objects, workersJob, i, scratch, port => coordinator.Ports[port]))
-                .ToList();
-            Assert.Equal(CoordinatorVariables.Order(), coordinator.Environment.Keys.Order());
-            Assert.All(workers, w => Assert.Equal(WorkerVariables.Order(), w.Environment.Keys.Order()));
-            Assert.Equal("k8s-env", coordinator.Environment["JOB_ID"]);
+        using var dir = new TempDirectory("k8s-env-");
+        var scratch = dir.Path;
+        LocalPod? coordinatorPod = null;
+        var coordinator = new LocalPod(objects, coordinatorJob, null, scratch, port => coordinatorPod!.Ports[port]);
+        coordinatorPod = coordinator;
+        var workers = Enumerable.Range(0, workersJob.Spec.Completions!.Value)
+            .Select(i => new LocalPod(objects, workersJob, i, scratch, port => coordinator.Ports[port]))
+            .ToList();
+        Assert.Equal(CoordinatorVariables.Order(), coordinator.Environment.Keys.Order());
+        Assert.All(workers, w => Assert.Equal(WorkerVariables.Order(), w.Environment.Keys.Order()));
+        Assert.Equal("k8s-env", coordinator.Environment["JOB_ID"]);
 
-            using var coordinatorRun = new ProgramRun(coordinator.Arguments, coordinator.Environment.ToDictionary(), RoleVariables);
-            var coordinatorPort = coordinator.Ports.Values.Single();
-            await coordinatorRun.WaitForOutputAsync($"coordinator of job 'k8s-env' listening on 0.0.0.0:{coordinatorPort} for 2 workers", TimeSpan.FromSeconds(60));
-            await AssertServingAsync(coordinator, coordinatorRun);
+        using var coordinatorRun = new ProgramRun(coordinator.Arguments, coordinator.Environment.ToDictionary(), RoleVariables);
+        var coordinatorPort = coordinator.Ports.Values.Single();
+        await coordinatorRun.WaitForOutputAsync($"coordinator of job 'k8s-env' listening on 0.0.0.0:{coordinatorPort} for 2 workers", TimeSpan.FromSeconds(60));
+        await AssertServingAsync(coordinator, coordinatorRun);
 
-            // Rank 1 starts first and must still be rank 1: the rank comes from the completion index, not join order.
-            using var rank1 = new ProgramRun(workers[1].Arguments, workers[1].Environment.ToDictionary(), RoleVariables);
-            await AssertServingAsync(workers[1], rank1);
-            using var rank0 = new ProgramRun(workers[0].Arguments, workers[0].Environment.ToDictionary(), RoleVariables);
+        // Rank 1 starts first and must still be rank 1: the rank comes from the completion index, not join order.
+        using var rank1 = new ProgramRun(workers[1].Arguments, workers[1].Environment.ToDictionary(), RoleVariables);
+        await AssertServingAsync(workers[1], rank1);
+        using var rank0 = new ProgramRun(workers[0].Arguments, workers[0].Environment.ToDictionary(), RoleVariables);
 
-            Assert.Equal(0, await coordinatorRun.WaitAsync(TimeSpan.FromSeconds(120)));
-            Assert.Equal(0, await rank0.WaitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Equal(0, await rank1.WaitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Contains($"joined as rank 1 of 2; peer service at 127.0.0.1:{workers[1].Ports.Values.Single()}", rank1.Stdout);
-            Assert.Contains($"joined as rank 0 of 2; peer service at 127.0.0.1:{workers[0].Ports.Values.Single()}", rank0.Stdout);
-            Assert.Contains("all 2 ranks hold identical parameters", coordinatorRun.Stdout);
-            var parameters = coordinatorRun.Stdout.Split('\n').Single(l => l.StartsWith("parameters:", StringComparison.Ordinal))["parameters:".Length..].Split(',').Select(double.Parse).ToArray();
-            Assert.Equal(2.0, parameters[0], 2);
-            Assert.Equal(0.0, parameters[1], 2);
-        }
-        finally
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
+        Assert.Equal(0, await coordinatorRun.WaitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Equal(0, await rank0.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await rank1.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"joined as rank 1 of 2; peer service at 127.0.0.1:{workers[1].Ports.Values.Single()}", rank1.Stdout);
+        Assert.Contains($"joined as rank 0 of 2; peer service at 127.0.0.1:{workers[0].Ports.Values.Single()}", rank0.Stdout);
+        Assert.Contains("all 2 ranks hold identical parameters", coordinatorRun.Stdout);
+        var parameters = coordinatorRun.Stdout.Split('\n').Single(l => l.StartsWith("parameters:", StringComparison.Ordinal))["parameters:".Length..].Split(',').Select(double.Parse).ToArray();
+        Assert.Equal(2.0, parameters[0], 2);
+        Assert.Equal(0.0, parameters[1], 2);
     }
 
     /// <summary>Every probe of the pod, on the port it names, answers SERVING from the standard gRPC health service (retrying while the process starts).</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace Distributed.Integration.Tests;
 
 /// <summary>The `coordinator` and `worker` commands run alone, configured from the environment as Kubernetes does, and `bench allreduce`.</summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public class RolesTests
 {
     [Fact]
@@ -32,44 +33,32 @@ public class RolesTests
     [Fact]
     public async Task AllReduceBenchmarkWritesBusBandwidthPerSize()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (code, stdout, stderr) = await ProgramRun.RunAsync(["bench", "allreduce", "--workers", "2", "--sizes", "1KB,64KB", "--json", json], TimeSpan.FromSeconds(120));
+        using var dir = new TempDirectory();
+        var json = dir.File("bench.json");
+        var (code, stdout, stderr) = await ProgramRun.RunAsync(["bench", "allreduce", "--workers", "2", "--sizes", "1KB,64KB", "--json", json], TimeSpan.FromSeconds(120));
 
-            Assert.True(code == 0, $"{stdout}\n{stderr}");
-            using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var rows = doc.RootElement.EnumerateArray().ToArray();
-            Assert.Equal([1024L, 65536L], rows.Select(r => r.GetProperty("bytes").GetInt64()));
-            Assert.All(rows, r => Assert.True(r.GetProperty("ms").GetDouble() > 0 && r.GetProperty("bus_bandwidth_gbps").GetDouble() > 0));
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        Assert.True(code == 0, $"{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var rows = doc.RootElement.EnumerateArray().ToArray();
+        Assert.Equal([1024L, 65536L], rows.Select(r => r.GetProperty("bytes").GetInt64()));
+        Assert.All(rows, r => Assert.True(r.GetProperty("ms").GetDouble() > 0 && r.GetProperty("bus_bandwidth_gbps").GetDouble() > 0));
     }
 
     [Fact]
     public async Task TrainBenchmarkAcrossWorkerProcessesReportsEachWorkersAllocations()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"bench-train-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (code, stdout, stderr) = await ProgramRun.RunAsync(
-                ["bench", "train", "--model", "mlp", "--workers", "2", "--batch-size", "32", "--steps", "5", "--warmup", "2", "--json", json], TimeSpan.FromSeconds(120));
+        using var dir = new TempDirectory();
+        var json = dir.File("bench-train.json");
+        var (code, stdout, stderr) = await ProgramRun.RunAsync(
+            ["bench", "train", "--model", "mlp", "--workers", "2", "--batch-size", "32", "--steps", "5", "--warmup", "2", "--json", json], TimeSpan.FromSeconds(120));
 
-            Assert.True(code == 0, $"{stdout}\n{stderr}");
-            using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var root = doc.RootElement;
-            Assert.Equal(2, root.GetProperty("workers").GetInt32());
-            Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
-            var perRank = root.GetProperty("allocated_bytes_per_step_by_rank").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-            Assert.Equal(2, perRank.Length);
-            Assert.All(perRank, b => Assert.True(b >= 0));
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        Assert.True(code == 0, $"{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(2, root.GetProperty("workers").GetInt32());
+        Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
+        var perRank = root.GetProperty("allocated_bytes_per_step_by_rank").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(2, perRank.Length);
+        Assert.All(perRank, b => Assert.True(b >= 0));
     }
 }

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace Distributed.Integration.Tests;
 
 /// <summary>A rank that stops mid-job is named by the coordinator's stall warning before the peer timeout ends the job.</summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 public partial class StallWarningTests
 {
     [Fact]

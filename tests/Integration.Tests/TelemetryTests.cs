@@ -12,6 +12,7 @@ namespace Distributed.Integration.Tests;
 /// A 2-worker job observed through OpenTelemetry's in-memory exporters: one trace per step spanning the coordinator
 /// and both ranks, the phases and collectives under each rank's step, the metrics, and the timeline file.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Slow)]
 [Collection(nameof(InProcessTelemetry))]
 public class TelemetryTests
 {
@@ -22,81 +23,75 @@ public class TelemetryTests
     {
         var spans = new List<Activity>();
         var metrics = new List<MetricSnapshot>();
-        var timeline = Path.Combine(Path.GetTempPath(), $"timeline-{Guid.NewGuid():N}.json");
-        try
+        using var dir = new TempDirectory();
+        var timeline = dir.File("timeline.json");
+        int code;
+        string stdout, stderr;
+        using (var traces = Sdk.CreateTracerProviderBuilder().AddSource(Spans.SourceName).AddInMemoryExporter(spans).Build())
+        using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(Spans.SourceName).AddInMemoryExporter(metrics).Build())
         {
-            int code;
-            string stdout, stderr;
-            using (var traces = Sdk.CreateTracerProviderBuilder().AddSource(Spans.SourceName).AddInMemoryExporter(spans).Build())
-            using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(Spans.SourceName).AddInMemoryExporter(metrics).Build())
+            (code, stdout, stderr) = await InProcessJob.RunAsync(2, Train, ["--timeline", timeline], TimeSpan.FromSeconds(120));
+            meters.ForceFlush();
+        }
+
+        Assert.True(code == 0, $"{stdout}\n{stderr}");
+        Assert.Contains("where the time goes", stdout);
+
+        // 512 samples in batches of 64: 8 steps per epoch, 16 in all, each its own trace.
+        var roots = spans.Where(s => s.OperationName == Spans.Step && s.ParentSpanId == default).ToArray();
+        Assert.Equal(16, roots.Length);
+        Assert.Equal(16, roots.Select(r => r.TraceId).Distinct().Count());
+        foreach (var root in roots)
+        {
+            var step = Convert.ToInt64(root.GetTagItem(SpanTags.Step), CultureInfo.InvariantCulture);
+            Assert.Equal(2, root.GetTagItem(SpanTags.WorldSize));
+            Assert.Equal(64, root.GetTagItem(SpanTags.GlobalBatch));
+            Assert.IsType<double>(root.GetTagItem(SpanTags.Loss));
+            Assert.Null(root.GetTagItem(SpanTags.Rank));
+
+            var trace = spans.Where(s => s.TraceId == root.TraceId).ToArray();
+            var rankSteps = trace.Where(s => s.OperationName == Spans.Step && s.ParentSpanId == root.SpanId).OrderBy(s => (int)s.GetTagItem(SpanTags.Rank)!).ToArray();
+            Assert.Equal([0, 1], rankSteps.Select(s => (int)s.GetTagItem(SpanTags.Rank)!));
+            foreach (var rankStep in rankSteps)
             {
-                (code, stdout, stderr) = await InProcessJob.RunAsync(2, Train, ["--timeline", timeline], TimeSpan.FromSeconds(120));
-                meters.ForceFlush();
-            }
+                Assert.Equal(step, Convert.ToInt64(rankStep.GetTagItem(SpanTags.Step), CultureInfo.InvariantCulture));
+                Assert.Equal(32, rankStep.GetTagItem(SpanTags.LocalBatch));
+                Assert.Equal(64, rankStep.GetTagItem(SpanTags.GlobalBatch));
+                Assert.Equal(2, rankStep.GetTagItem(SpanTags.WorldSize));
+                Assert.NotNull(rankStep.GetTagItem(SpanTags.Epoch));
+                Assert.True((double)rankStep.GetTagItem(SpanTags.Loss)! > 0);
 
-            Assert.True(code == 0, $"{stdout}\n{stderr}");
-            Assert.Contains("where the time goes", stdout);
+                var children = trace.Where(s => s.ParentSpanId == rankStep.SpanId).ToArray();
+                var names = children.Select(s => s.OperationName).ToHashSet();
+                Assert.Superset(new HashSet<string> { Spans.Data, Spans.Forward, Spans.Backward, Spans.Optimizer, Spans.AllReduce }, names);
+                Assert.All(children, c => Assert.Equal(rankStep.GetTagItem(SpanTags.Rank), c.GetTagItem(SpanTags.Rank)));
 
-            // 512 samples in batches of 64: 8 steps per epoch, 16 in all, each its own trace.
-            var roots = spans.Where(s => s.OperationName == Spans.Step && s.ParentSpanId == default).ToArray();
-            Assert.Equal(16, roots.Length);
-            Assert.Equal(16, roots.Select(r => r.TraceId).Distinct().Count());
-            foreach (var root in roots)
-            {
-                var step = Convert.ToInt64(root.GetTagItem(SpanTags.Step), CultureInfo.InvariantCulture);
-                Assert.Equal(2, root.GetTagItem(SpanTags.WorldSize));
-                Assert.Equal(64, root.GetTagItem(SpanTags.GlobalBatch));
-                Assert.IsType<double>(root.GetTagItem(SpanTags.Loss));
-                Assert.Null(root.GetTagItem(SpanTags.Rank));
-
-                var trace = spans.Where(s => s.TraceId == root.TraceId).ToArray();
-                var rankSteps = trace.Where(s => s.OperationName == Spans.Step && s.ParentSpanId == root.SpanId).OrderBy(s => (int)s.GetTagItem(SpanTags.Rank)!).ToArray();
-                Assert.Equal([0, 1], rankSteps.Select(s => (int)s.GetTagItem(SpanTags.Rank)!));
-                foreach (var rankStep in rankSteps)
+                // --bucket-mb 0.25 cuts the 1 MB gradient into two buckets: one all-reduce each, each a reduce-scatter then an all-gather.
+                var allReduces = children.Where(c => c.OperationName == Spans.AllReduce).ToArray();
+                Assert.True(allReduces.Length >= 2, $"{allReduces.Length} buckets");
+                Assert.Equal(allReduces.Length, allReduces.Select(a => a.GetTagItem(SpanTags.Bucket)).Distinct().Count());
+                foreach (var allReduce in allReduces)
                 {
-                    Assert.Equal(step, Convert.ToInt64(rankStep.GetTagItem(SpanTags.Step), CultureInfo.InvariantCulture));
-                    Assert.Equal(32, rankStep.GetTagItem(SpanTags.LocalBatch));
-                    Assert.Equal(64, rankStep.GetTagItem(SpanTags.GlobalBatch));
-                    Assert.Equal(2, rankStep.GetTagItem(SpanTags.WorldSize));
-                    Assert.NotNull(rankStep.GetTagItem(SpanTags.Epoch));
-                    Assert.True((double)rankStep.GetTagItem(SpanTags.Loss)! > 0);
-
-                    var children = trace.Where(s => s.ParentSpanId == rankStep.SpanId).ToArray();
-                    var names = children.Select(s => s.OperationName).ToHashSet();
-                    Assert.Superset(new HashSet<string> { Spans.Data, Spans.Forward, Spans.Backward, Spans.Optimizer, Spans.AllReduce }, names);
-                    Assert.All(children, c => Assert.Equal(rankStep.GetTagItem(SpanTags.Rank), c.GetTagItem(SpanTags.Rank)));
-
-                    // --bucket-mb 0.25 cuts the 1 MB gradient into two buckets: one all-reduce each, each a reduce-scatter then an all-gather.
-                    var allReduces = children.Where(c => c.OperationName == Spans.AllReduce).ToArray();
-                    Assert.True(allReduces.Length >= 2, $"{allReduces.Length} buckets");
-                    Assert.Equal(allReduces.Length, allReduces.Select(a => a.GetTagItem(SpanTags.Bucket)).Distinct().Count());
-                    foreach (var allReduce in allReduces)
+                    var phases = trace.Where(s => s.ParentSpanId == allReduce.SpanId).OrderBy(s => s.StartTimeUtc).ToArray();
+                    Assert.Equal([Spans.ReduceScatter, Spans.AllGather], phases.Select(p => p.OperationName));
+                    Assert.All(phases, p =>
                     {
-                        var phases = trace.Where(s => s.ParentSpanId == allReduce.SpanId).OrderBy(s => s.StartTimeUtc).ToArray();
-                        Assert.Equal([Spans.ReduceScatter, Spans.AllGather], phases.Select(p => p.OperationName));
-                        Assert.All(phases, p =>
-                        {
-                            Assert.True((long)p.GetTagItem(SpanTags.Bytes)! > 0);
-                            Assert.True((long)p.GetTagItem(SpanTags.BytesSent)! > 0);
-                            Assert.True((long)p.GetTagItem(SpanTags.Chunks)! >= 1);
-                            Assert.Equal(allReduce.GetTagItem(SpanTags.Bucket), p.GetTagItem(SpanTags.Bucket));
-                        });
-                    }
+                        Assert.True((long)p.GetTagItem(SpanTags.Bytes)! > 0);
+                        Assert.True((long)p.GetTagItem(SpanTags.BytesSent)! > 0);
+                        Assert.True((long)p.GetTagItem(SpanTags.Chunks)! >= 1);
+                        Assert.Equal(allReduce.GetTagItem(SpanTags.Bucket), p.GetTagItem(SpanTags.Bucket));
+                    });
                 }
             }
-
-            // Evaluation after each epoch: the coordinator's span, a child on each rank.
-            var evaluations = spans.Where(s => s.OperationName == Spans.Evaluate && s.ParentSpanId == default).ToArray();
-            Assert.Equal(2, evaluations.Length);
-            Assert.All(evaluations, e => Assert.Equal(2, spans.Count(s => s.ParentSpanId == e.SpanId && s.OperationName == Spans.Evaluate)));
-
-            AssertMetrics(metrics);
-            AssertTimeline(timeline, steps: 16);
         }
-        finally
-        {
-            File.Delete(timeline);
-        }
+
+        // Evaluation after each epoch: the coordinator's span, a child on each rank.
+        var evaluations = spans.Where(s => s.OperationName == Spans.Evaluate && s.ParentSpanId == default).ToArray();
+        Assert.Equal(2, evaluations.Length);
+        Assert.All(evaluations, e => Assert.Equal(2, spans.Count(s => s.ParentSpanId == e.SpanId && s.OperationName == Spans.Evaluate)));
+
+        AssertMetrics(metrics);
+        AssertTimeline(timeline, steps: 16);
     }
 
     private static void AssertMetrics(List<MetricSnapshot> metrics)

@@ -6,7 +6,7 @@ namespace Distributed.Kubernetes.Tests;
 /// <summary>The checked-in manifests and every rendering of them: typed without loss, consistent with each other.</summary>
 public class ManifestsTests
 {
-    public static TheoryData<string> CheckedIn() => [.. RepoPaths.Manifests()];
+    public static TheoryData<string> CheckedIn() => [.. CheckedInManifests()];
 
     /// <summary>Renderings that differ in everything `submit` can change.</summary>
     public static TheoryData<string> Variants() => [.. VariantJobs().Keys];
@@ -169,4 +169,14 @@ public class ManifestsTests
 
     /// <summary>The job deploy/k8s/base describes, as a <see cref="ClusterJob"/>.</summary>
     internal static ClusterJob BaseJob() => new(Manifests.BaseName, 2, [new TrainFlag("--model", "mlp"), new TrainFlag("--epochs", "5")]);
+
+    /// <summary>Every manifest under deploy/k8s (kustomization files excluded), relative to the repository root.</summary>
+    private static IEnumerable<string> CheckedInManifests()
+    {
+        var root = RepoPaths.FindUp("deploy/k8s");
+        return Directory.EnumerateFiles(root, "*.yaml", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+            .Select(f => Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(root))!, f))
+            .Order(StringComparer.Ordinal);
+    }
 }

@@ -20,10 +20,12 @@ internal sealed class RecordingApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Dictionary<string, Dictionary<string, JsonObject>> _collections = [];
     private readonly List<ApiRequest> _requests = [];
+    private readonly TempDirectory _dir;
 
-    private RecordingApiServer(WebApplication app, string kubeconfig)
+    private RecordingApiServer(WebApplication app, TempDirectory dir, string kubeconfig)
     {
         _app = app;
+        _dir = dir;
         Kubeconfig = kubeconfig;
     }
 
@@ -53,7 +55,8 @@ internal sealed class RecordingApiServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var kubeconfig = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}");
+        var dir = new TempDirectory();
+        var kubeconfig = dir.File("kubeconfig");
         RecordingApiServer? server = null;
         app.Run(context => server!.HandleAsync(context));
         await app.StartAsync();
@@ -77,7 +80,7 @@ internal sealed class RecordingApiServer : IAsyncDisposable
               user:
                 token: {Token}
             """);
-        server = new RecordingApiServer(app, kubeconfig);
+        server = new RecordingApiServer(app, dir, kubeconfig);
         return server;
     }
 
@@ -268,7 +271,7 @@ internal sealed class RecordingApiServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        File.Delete(Kubeconfig);
+        _dir.Dispose();
     }
 }
 

@@ -55,21 +55,15 @@ public class ResponseFileTests
 
     private static (string? Data, bool Switch, string? Lr) Parse(string responseFile)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"train-{Guid.NewGuid():N}.rsp");
+        using var dir = new TempDirectory();
+        var path = dir.File("train.rsp");
         File.WriteAllText(path, responseFile);
-        try
-        {
-            var data = new Option<string?>("--data");
-            var toggle = new Option<bool>("--switch");
-            var lr = new Option<string?>("--lr");
-            var root = new RootCommand { data, toggle, lr };
-            var result = root.Parse([$"@{path}"]);
-            Assert.Empty(result.Errors);
-            return (result.GetValue(data), result.GetValue(toggle), result.GetValue(lr));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var data = new Option<string?>("--data");
+        var toggle = new Option<bool>("--switch");
+        var lr = new Option<string?>("--lr");
+        var root = new RootCommand { data, toggle, lr };
+        var result = root.Parse([$"@{path}"]);
+        Assert.Empty(result.Errors);
+        return (result.GetValue(data), result.GetValue(toggle), result.GetValue(lr));
     }
 }

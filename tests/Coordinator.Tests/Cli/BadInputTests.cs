@@ -36,7 +36,7 @@ public class BadInputTests
     [Fact]
     public void WrongIdxMagicNamesTheFile()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         WriteMnist(dir, count: 4);
         var images = dir.File("train-images-idx3-ubyte");
         var bytes = File.ReadAllBytes(images);
@@ -52,7 +52,7 @@ public class BadInputTests
     [Fact]
     public void LabelCountMismatchIsRejected()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         WriteMnist(dir, count: 4);
         IdxWriter.WriteLabels(dir.File("train-labels-idx1-ubyte"), new byte[3], gzip: false);
 
@@ -65,7 +65,7 @@ public class BadInputTests
     [Fact]
     public void TruncatedGzipIsRejected()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         WriteMnist(dir, count: 64);
         var raw = File.ReadAllBytes(dir.File("train-images-idx3-ubyte"));
         File.Delete(dir.File("train-images-idx3-ubyte"));
@@ -86,7 +86,7 @@ public class BadInputTests
     [Fact]
     public void CsvCellThatIsNotANumberNamesTheLine()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var csv = dir.File("points.csv");
         File.WriteAllText(csv, "x,y\n1,2\n2,4\n3,six\n");
 
@@ -99,7 +99,7 @@ public class BadInputTests
     [Fact]
     public void LinregRefusesClassLabels()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         WriteMnist(dir, count: 4);
 
         var (code, _, err) = CliRunner.Run("train", "--model", "linreg", "--data", dir.Path, "--epochs", "1");
@@ -108,7 +108,7 @@ public class BadInputTests
         AssertOneLine(err, "regression");
     }
 
-    private static void WriteMnist(TempDir dir, int count)
+    private static void WriteMnist(TempDirectory dir, int count)
     {
         foreach (var kind in new[] { "train", "t10k" })
         {

@@ -7,7 +7,7 @@ public class TrainCommandTests
     [Fact]
     public void LinregWritesSummaryAndMetrics()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var json = dir.File("summary.json");
         var outDir = dir.File("metrics");
 
@@ -33,7 +33,7 @@ public class TrainCommandTests
     [Fact]
     public void MlpOnSyntheticDataReportsAccuracyAndJsonlMetrics()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var json = dir.File("summary.json");
 
         var (code, stdout, err) = CliRunner.Run(

@@ -54,7 +54,7 @@ public class TrainDeviceTests
 
     private static (string Stdout, double FinalLoss, double[] Parameters) Linreg(string device)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var json = dir.File("summary.json");
         var (code, stdout, err) = CliRunner.Run(
             "train", "--model", "linreg", "--optimizer", "sgd", "--lr", "0.02", "--epochs", "20", "--device", device, "--json", json);

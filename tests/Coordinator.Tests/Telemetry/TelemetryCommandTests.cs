@@ -11,7 +11,7 @@ public class TelemetryCommandTests
     [Fact]
     public void SingleProcessRunWritesATimelineOfItsStepsAndAPictureBesideTheMetrics()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var timeline = dir.File("timeline.json");
         var outDir = dir.File("metrics");
 

@@ -9,7 +9,7 @@ public class TimelineWriterTests
     [Fact]
     public void OverlappingSpansGoToLanesWhereTheyNestAndOffsetsMoveThemOntoOneAxis()
     {
-        using var dir = new Cli.TempDir();
+        using var dir = new TempDirectory();
         var path = dir.File("timeline.json");
         var origin = ClockSync.NowUnixNanos();
         using (var timeline = new TimelineWriter(path))
@@ -41,7 +41,7 @@ public class TimelineWriterTests
     [Fact]
     public void AFileCutOffMidJobStillHoldsCompleteEvents()
     {
-        using var dir = new Cli.TempDir();
+        using var dir = new TempDirectory();
         var path = dir.File("timeline.json");
         var timeline = new TimelineWriter(path);
         timeline.Add(0, [Span("step", ClockSync.NowUnixNanos(), 1000)], 0);

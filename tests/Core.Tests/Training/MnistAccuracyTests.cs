@@ -9,7 +9,7 @@ namespace Distributed.Core.Tests.Training;
 public class MnistAccuracyTests
 {
     [Fact]
-    [Trait("Category", "Slow")]
+    [Trait(TestCategory.Key, TestCategory.Slow)]
     public void MlpReaches93PercentInFiveEpochs()
     {
         var (_, result) = TrainingHarness.Train("mlp", TrainingHarness.Mnist(true), TrainingHarness.Mnist(false), Adam(), epochs: 5, batchSize: 128, threads: 2);
@@ -18,7 +18,7 @@ public class MnistAccuracyTests
     }
 
     [Fact]
-    [Trait("Category", "Slow")]
+    [Trait(TestCategory.Key, TestCategory.Slow)]
     public void CnnReaches96PercentInThreeEpochs()
     {
         var (_, result) = TrainingHarness.Train("cnn", TrainingHarness.Mnist(true), TrainingHarness.Mnist(false), Adam(), epochs: 3, batchSize: 128, threads: 2);

@@ -60,7 +60,7 @@ public sealed class ConvKernelsTests
         Im2ColCase(Cpu.Value, new ConvGeometry(channels, height, width, kernelH, kernelW, stride, padding), batch);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Geometries))]
     public void Im2ColMatchesTheReferenceOnCuda(int batch, int channels, int height, int width, int kernelH, int kernelW, int stride, int padding) =>
         Im2ColCase(Cuda.Value, new ConvGeometry(channels, height, width, kernelH, kernelW, stride, padding), batch);
@@ -71,7 +71,7 @@ public sealed class ConvKernelsTests
         Col2ImCase(Cpu.Value, new ConvGeometry(channels, height, width, kernelH, kernelW, stride, padding), batch);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Geometries))]
     public void Col2ImMatchesTheReferenceOnCuda(int batch, int channels, int height, int width, int kernelH, int kernelW, int stride, int padding) =>
         Col2ImCase(Cuda.Value, new ConvGeometry(channels, height, width, kernelH, kernelW, stride, padding), batch);
@@ -82,7 +82,7 @@ public sealed class ConvKernelsTests
         AdjointCase(Cpu.Value, new ConvGeometry(channels, height, width, kernelH, kernelW, stride, padding), batch);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Geometries))]
     public void Col2ImIsTheAdjointOfIm2ColOnCuda(int batch, int channels, int height, int width, int kernelH, int kernelW, int stride, int padding) =>
         AdjointCase(Cuda.Value, new ConvGeometry(channels, height, width, kernelH, kernelW, stride, padding), batch);
@@ -92,7 +92,7 @@ public sealed class ConvKernelsTests
     public void PermutesMatchTheReference(int channels, int batch, int plane) => PermuteCase(Cpu.Value, channels, batch, plane);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Layouts))]
     public void PermutesMatchTheReferenceOnCuda(int channels, int batch, int plane) => PermuteCase(Cuda.Value, channels, batch, plane);
 
@@ -101,12 +101,12 @@ public sealed class ConvKernelsTests
     public void RowSumsAccumulateDeterministically(int channels, int length) => RowSumCase(Cpu.Value, channels, length);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(RowSumShapes))]
     public void RowSumsAccumulateDeterministicallyOnCuda(int channels, int length) => RowSumCase(Cuda.Value, channels, length);
 
     [GpuFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void RowSumsOfATrainingSizedGradientOnCuda() => RowSumCase(Cuda.Value, 64, 128 * 1024);
 
     [Fact]

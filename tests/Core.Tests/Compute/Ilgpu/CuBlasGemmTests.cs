@@ -23,19 +23,19 @@ public sealed class CuBlasGemmTests
     }
 
     [CuBlasTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(AllShapes))]
     public void MatchesReference(int m, int n, int k, bool transposeA, bool transposeB) =>
         DeviceGemmChecks.MatchesReference(IlgpuTestDevices.Cuda, CuBlasOnCuda.Gemm, m, n, k, transposeA, transposeB, 1.5f, -0.75f);
 
     [CuBlasTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(AlphasAndBetas))]
     public void HonoursAlphaAndBeta(float alpha, float beta) =>
         DeviceGemmChecks.HonoursAlphaAndBeta(IlgpuTestDevices.Cuda, CuBlasOnCuda.Gemm, alpha, beta);
 
     [CuBlasFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void HandlesDegenerateCases()
     {
         Assert.Equal("cuBLAS", CuBlasOnCuda.Gemm.Name);
@@ -46,7 +46,7 @@ public sealed class CuBlasGemmTests
     }
 
     [CuBlasFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void WorksOnSubViewsAndRejectsBadSizes()
     {
         DeviceGemmChecks.WorksOnSubViews(IlgpuTestDevices.Cuda, CuBlasOnCuda.Gemm);

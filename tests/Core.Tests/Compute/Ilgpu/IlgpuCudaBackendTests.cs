@@ -64,31 +64,31 @@ public sealed class IlgpuCudaBackendTests : IDisposable
     public void Dispose() => _backends.Dispose();
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Transposes))]
     public void TiledGemmMatchesTheCpuBackend(bool transposeA, bool transposeB) =>
         AssertGemmMatchesCpu(IlgpuGemmChoice.Tiled, transposeA, transposeB);
 
     [CuBlasTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Transposes))]
     public void CuBlasGemmMatchesTheCpuBackend(bool transposeA, bool transposeB) =>
         AssertGemmMatchesCpu(IlgpuGemmChoice.CuBlas, transposeA, transposeB);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(ConvLayers))]
     public void ConvolutionWithTiledGemmMatchesTheCpuBackend(int channels, int size, int outChannels) =>
         AssertConvolutionMatchesCpu(IlgpuGemmChoice.Tiled, channels, size, outChannels);
 
     [CuBlasTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(ConvLayers))]
     public void ConvolutionWithCuBlasMatchesTheCpuBackend(int channels, int size, int outChannels) =>
         AssertConvolutionMatchesCpu(IlgpuGemmChoice.CuBlas, channels, size, outChannels);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(PoolLayers))]
     public void MaxPoolMatchesTheCpuBackendExactly(int channels, int size)
     {
@@ -107,7 +107,7 @@ public sealed class IlgpuCudaBackendTests : IDisposable
     }
 
     [GpuFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void SoftmaxCrossEntropyOverABatchMatchesTheCpuBackend()
     {
         const int rows = 128, classes = 10;
@@ -128,7 +128,7 @@ public sealed class IlgpuCudaBackendTests : IDisposable
 
     /// <summary>As training runs them: state stays on the GPU, gradients go in and parameters come out each step.</summary>
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(SettingsAndClipping))]
     public void OptimizerStepsOverAHundredThousandParametersMatchTheCpuBackend(string settings, bool clipped)
     {
@@ -138,30 +138,30 @@ public sealed class IlgpuCudaBackendTests : IDisposable
     }
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(UpdateKernels))]
     public void UpdateKernelsOverAHundredThousandParametersMatchTheCpuBackend(string kernel) =>
         IlgpuOptimizerTests.AssertKernelMatchesCpu(_backends.Create(IlgpuTestDevices.Cuda), kernel, OptimizerLength, UpdateTolerance);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(SumOfSquaresLengths))]
     public void SumOfSquaresMatchesTheCpuBackend(int length) =>
         IlgpuOptimizerTests.AssertSumOfSquaresMatchesCpu(_backends.Create(IlgpuTestDevices.Cuda), length, repeat: true);
 
     [GpuFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void WeightPenaltyMatchesTheCpuBackend() =>
         IlgpuOptimizerTests.AssertPenaltyMatchesCpu(_backends.Create(IlgpuTestDevices.Cuda), 0.01f, 1e-3f, OptimizerLength, UpdateTolerance);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(ModelsAndOptimizers))]
     public void TrainingStepsWithTiledGemmMatchTheCpuBackend(string model, string optimizer) =>
         AssertTrainingMatchesCpu(model, optimizer, IlgpuGemmChoice.Tiled);
 
     [CuBlasTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(ModelsAndOptimizers))]
     public void TrainingStepsWithCuBlasMatchTheCpuBackend(string model, string optimizer) =>
         AssertTrainingMatchesCpu(model, optimizer, IlgpuGemmChoice.CuBlas);

@@ -13,7 +13,7 @@ public sealed class IlgpuDevicesTests
     }
 
     [Fact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void CudaIsFoundOrItsAbsenceIsExplained()
     {
         var accelerator = IlgpuDevices.TryCreateCuda(IlgpuTestDevices.Context, out var why);

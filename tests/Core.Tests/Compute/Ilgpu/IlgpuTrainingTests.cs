@@ -26,6 +26,7 @@ public sealed class IlgpuTrainingTests
     private static readonly Dataset Images = SyntheticData.Create([2, 4, 4], classes: 4, count: 48, seed: 4);
 
     [Theory]
+    [Trait(TestCategory.Key, TestCategory.Slow)]
     [InlineData("mlp", "adam", 0f)]
     [InlineData("mlp", "nesterov", 0.25f)]
     [InlineData("cnn", "adamw", 0f)]
@@ -44,6 +45,7 @@ public sealed class IlgpuTrainingTests
     }
 
     [Theory]
+    [Trait(TestCategory.Key, TestCategory.Slow)]
     // Stage 0 covers the bucket round trip; stage 2 the reduce-scatter and the parameter all-gather stage 1 shares.
     [InlineData(ZeroStage.None)]
     [InlineData(ZeroStage.Gradients)]

@@ -55,7 +55,7 @@ public sealed class PoolKernelsTests
         MatchesCpuCase(Cpu.Value, planes, new ConvGeometry(1, height, width, kernelH, kernelW, stride, 0), values);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(Cases))]
     public void MatchesTheCpuBackendOnCuda(int planes, int height, int width, int kernelH, int kernelW, int stride, Values values) =>
         MatchesCpuCase(Cuda.Value, planes, new ConvGeometry(1, height, width, kernelH, kernelW, stride, 0), values);
@@ -66,7 +66,7 @@ public sealed class PoolKernelsTests
     public void TheFirstNaNIsTheMaximumAndTakesTheGradient(int kernel, float[] expectedDx) => FirstNaNCase(Cpu.Value, kernel, expectedDx);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [InlineData(2, new float[] { 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0 })]
     [InlineData(3, new float[] { 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 })]
     public void TheFirstNaNIsTheMaximumAndTakesTheGradientOnCuda(int kernel, float[] expectedDx) => FirstNaNCase(Cuda.Value, kernel, expectedDx);

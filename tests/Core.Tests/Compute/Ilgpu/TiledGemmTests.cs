@@ -53,19 +53,19 @@ public sealed class TiledGemmTests
     public void RejectsBadSizesBeforeLaunchOnCpuAccelerator() => DeviceGemmChecks.RejectsBadSizesBeforeLaunch(IlgpuTestDevices.Cpu, OnCpu.Value);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(AllShapes))]
     public void MatchesReferenceOnCuda(int m, int n, int k, bool transposeA, bool transposeB) =>
         DeviceGemmChecks.MatchesReference(IlgpuTestDevices.Cuda, OnCuda.Value, m, n, k, transposeA, transposeB, 1.5f, -0.75f);
 
     [GpuTheory]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     [MemberData(nameof(AlphasAndBetas))]
     public void HonoursAlphaAndBetaOnCuda(float alpha, float beta) =>
         DeviceGemmChecks.HonoursAlphaAndBeta(IlgpuTestDevices.Cuda, OnCuda.Value, alpha, beta);
 
     [GpuFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void HandlesDegenerateCasesOnCuda()
     {
         DeviceGemmChecks.BetaZeroOverwritesNaN(IlgpuTestDevices.Cuda, OnCuda.Value);
@@ -75,7 +75,7 @@ public sealed class TiledGemmTests
     }
 
     [GpuFact]
-    [Trait("Category", "Gpu")]
+    [Trait(TestCategory.Key, TestCategory.Gpu)]
     public void WorksOnSubViewsAndRejectsBadSizesOnCuda()
     {
         DeviceGemmChecks.WorksOnSubViews(IlgpuTestDevices.Cuda, OnCuda.Value);

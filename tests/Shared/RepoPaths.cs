@@ -1,4 +1,4 @@
-namespace Distributed.Kubernetes.Tests;
+namespace Distributed.Tests.Shared;
 
 /// <summary>Finds files checked into the repository from wherever the test binaries were built.</summary>
 internal static class RepoPaths
@@ -16,15 +16,5 @@ internal static class RepoPaths
         }
 
         throw new DirectoryNotFoundException($"{relative}: not found above {AppContext.BaseDirectory}");
-    }
-
-    /// <summary>Every manifest under deploy/k8s (kustomization files excluded), relative to the repository root.</summary>
-    public static IEnumerable<string> Manifests()
-    {
-        var root = FindUp("deploy/k8s");
-        return Directory.EnumerateFiles(root, "*.yaml", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
-            .Select(f => Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(root))!, f))
-            .Order(StringComparer.Ordinal);
     }
 }

@@ -1,0 +1,268 @@
+using Distributed.Coordinator.Jobs;
+using Distributed.Coordinator.Tests.Jobs.Fakes;
+using Distributed.Protocol;
+using Grpc.Core;
+
+namespace Distributed.Coordinator.Tests.Jobs;
+
+/// <summary>The coordinator's sessions over in-memory streams: admission, the event queue a driver reads, and every way a job fails.</summary>
+public class JobCoordinatorTests
+{
+    private static readonly WorkerMessage Heartbeat = new() { Heartbeat = new Heartbeat() };
+
+    [Fact]
+    public async Task ASessionMustStartWithAJoin()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(2));
+        await using var talker = FakeWorker.Open(job, Heartbeat);
+        await using var silent = FakeWorker.Open(job, null);
+        silent.Close();
+
+        foreach (var worker in new[] { talker, silent })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => worker.Session);
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.Equal("a session must start with a join request", error.Status.Detail);
+        }
+
+        Assert.Equal(0, job.Rendezvous.JoinedCount);
+    }
+
+    [Fact]
+    public async Task TheWelcomeCarriesRankWorldSizeAndTheRingInRankOrder()
+    {
+        var plan = FakeCluster.Plan(2) with { SendSpans = true, WaitReport = TimeSpan.FromSeconds(1.5) };
+        var job = new JobCoordinator(plan);
+        await using var first = FakeWorker.Join(job, -1, "first:7000");
+        await using var second = FakeWorker.Join(job, 0, "second:7000");
+
+        var welcomes = new[] { (await first.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Welcome)).Welcome, (await second.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Welcome)).Welcome };
+
+        Assert.Equal([1, 0], welcomes.Select(w => w.Rank));
+        Assert.All(welcomes, w =>
+        {
+            Assert.Equal(2, w.WorldSize);
+            Assert.Equal(["second:7000", "first:7000"], w.Ring.ToArray());
+            Assert.True(w.SendSpans);
+            Assert.Equal(1.5, w.WaitReportSeconds);
+        });
+    }
+
+    [Fact]
+    public async Task AWorkerThatLeavesBeforeTheJobIsCompleteFreesItsPlace()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(2));
+        var leaving = FakeWorker.Join(job, 1);
+        await leaving.DisposeAsync();
+        Assert.Equal(0, job.Rendezvous.JoinedCount);
+
+        await using var zero = FakeWorker.Join(job, 0);
+        await using var one = FakeWorker.Join(job, 1);
+
+        Assert.Equal(2, (await job.WaitForWorkersAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task TooFewWorkersWithinTheJoinTimeoutFailTheJob()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(2) with { JoinTimeout = TimeSpan.FromMilliseconds(50) });
+        await using var only = FakeWorker.Join(job);
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => job.WaitForWorkersAsync(CancellationToken.None));
+
+        Assert.Equal("only 1 of 2 workers joined within 0 s", error.Message);
+    }
+
+    [Fact]
+    public async Task NextReturnsEachRanksMessagesInOrderAndHidesHeartbeats()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
+        cluster[1].Send(Heartbeat);
+        cluster[1].Send(new WorkerMessage { Ready = new Ready { ParameterChecksum = 1 } });
+        cluster[1].Send(Heartbeat);
+        cluster[1].Send(new WorkerMessage { StepDone = new StepDone { Step = 1 } });
+
+        var first = await cluster.Job.NextAsync(CancellationToken.None);
+        var second = await cluster.Job.NextAsync(CancellationToken.None);
+
+        Assert.Equal((1, WorkerMessage.BodyOneofCase.Ready), (first.Rank, first.Message.BodyCase));
+        Assert.Equal((1, WorkerMessage.BodyOneofCase.StepDone), (second.Rank, second.Message.BodyCase));
+        await AssertNothingNextAsync(cluster.Job);
+    }
+
+    [Fact]
+    public async Task AnObserverHearsEverythingAndKeepsWhatItClaimsFromTheDriver()
+    {
+        var observer = new RecordingObserver(m => m.BodyCase == WorkerMessage.BodyOneofCase.Spans);
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(1), observer);
+        cluster[0].Send(Heartbeat);
+        cluster[0].Send(new WorkerMessage { Spans = new SpanBatch() });
+        cluster[0].Send(new WorkerMessage { Ready = new Ready() });
+
+        var next = await cluster.Job.NextAsync(CancellationToken.None);
+
+        Assert.Equal(WorkerMessage.BodyOneofCase.Ready, next.Message.BodyCase);
+        Assert.Equal([WorkerMessage.BodyOneofCase.Heartbeat, WorkerMessage.BodyOneofCase.Spans, WorkerMessage.BodyOneofCase.Ready], observer.Heard.Select(h => h.Message.BodyCase));
+    }
+
+    [Fact]
+    public async Task ALostSessionFailsTheJobNamingTheRankTheStepAndWhatWasAwaited()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(3));
+        cluster.Job.CurrentStep = 7;
+        cluster.Job.Awaiting = "every rank's report of step 7";
+
+        cluster[2].Disconnect();
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        Assert.Equal("rank 2 lost its connection (IOException: connection reset by peer) at step 7 while the coordinator awaited every rank's report of step 7", error.Message);
+    }
+
+    [Fact]
+    public async Task ASessionClosedBeforeFinishingFailsTheJob()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
+
+        cluster[0].Close();
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        Assert.StartsWith("rank 0 closed its session at step 0", error.Message);
+    }
+
+    [Fact]
+    public async Task AWorkerSilentPastThePeerTimeoutFailsTheJob()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2) with { PeerTimeout = TimeSpan.FromMilliseconds(300) });
+        using var stop = new CancellationTokenSource();
+        var beating = HeartbeatAsync(cluster[0], stop.Token);
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+
+        await stop.CancelAsync();
+        await beating;
+        Assert.StartsWith("rank 1 stopped answering (nothing for ", error.Message);
+    }
+
+    [Fact]
+    public async Task AFailureReportBlamesTheRankThatWentAwayNotTheReporter()
+    {
+        // Rank 2's ring read from rank 1 broke; rank 1's own lost connection reaches the coordinator just after.
+        var observer = new RecordingObserver(_ => false);
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(3), observer);
+        cluster.Job.CurrentStep = 4;
+        cluster.Job.Awaiting = "every rank's report of step 4";
+        cluster[2].Send(new WorkerMessage { Failed = new WorkerFailed { Message = "rank 2: the ring stream from rank 1 broke" } });
+
+        // A heartbeat after the report: once the observer hears it, the report is queued ahead of the loss.
+        cluster[2].Send(Heartbeat);
+        await observer.HeardAsync(2, WorkerMessage.BodyOneofCase.Heartbeat);
+        cluster.Job.ReportProcessExit(1, 137);
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        Assert.Equal("rank 1 its process exited with code 137 at step 4 while the coordinator awaited every rank's report of step 4; the other ranks reported: rank 2: the ring stream from rank 1 broke", error.Message);
+    }
+
+    [Fact]
+    public async Task AFailureReportWithNoOtherSuspectFailsWithTheReport()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
+        cluster.Job.CurrentStep = 3;
+
+        cluster[0].Send(new WorkerMessage { Failed = new WorkerFailed { Message = "rank 0: training diverged" } });
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        Assert.Equal("rank 0: training diverged (step 3)", error.Message);
+    }
+
+    [Fact]
+    public async Task ProcessExitNamesTheRank()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
+
+        cluster.Job.ReportProcessExit(1, 139);
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        Assert.StartsWith("rank 1 its process exited with code 139 at step 0", error.Message);
+    }
+
+    [Fact]
+    public async Task FinishedRanksClosingTheirSessionsAreNotFailures()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
+        foreach (var worker in cluster.Workers)
+        {
+            worker.Send(new WorkerMessage { Finished = new Finished() });
+            worker.Close();
+        }
+
+        var finished = new[] { await cluster.Job.NextAsync(CancellationToken.None), await cluster.Job.NextAsync(CancellationToken.None) };
+
+        Assert.Equal([0, 1], finished.Select(f => f.Rank).Order());
+        Assert.All(finished, f => Assert.Equal(WorkerMessage.BodyOneofCase.Finished, f.Message.BodyCase));
+        Assert.All(cluster.Job.Ranks, r => Assert.True(r.Finished));
+        await AssertNothingNextAsync(cluster.Job);
+    }
+
+    [Fact]
+    public async Task BroadcastReachesEveryRankInOrder()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(3));
+
+        cluster.Job.Broadcast(new CoordinatorMessage { Start = new Start() });
+        cluster.Job.Broadcast(new CoordinatorMessage { Finish = new Finish() });
+
+        foreach (var worker in cluster.Workers)
+        {
+            await worker.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Start);
+            await worker.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Finish);
+        }
+    }
+
+    [Fact]
+    public async Task EndWithAReasonAbortsEverySessionAndTheSessionsCloseWhenTheWorkersDo()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(3));
+
+        cluster.Job.End("rank 1 stopped answering");
+
+        foreach (var worker in cluster.Workers)
+        {
+            var abort = await worker.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Abort);
+            Assert.Equal("rank 1 stopped answering", abort.Abort.Reason);
+            worker.Close();
+            await worker.Session.WaitAsync(ChannelStreamWriter<CoordinatorMessage>.ReadTimeout);
+            Assert.Empty(worker.Unread());
+        }
+    }
+
+    [Fact]
+    public async Task EndWithoutAReasonSendsNothingMore()
+    {
+        await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
+
+        cluster.Job.End(null);
+
+        foreach (var worker in cluster.Workers)
+        {
+            worker.Close();
+            await worker.Session.WaitAsync(ChannelStreamWriter<CoordinatorMessage>.ReadTimeout);
+            Assert.Empty(worker.Unread());
+        }
+    }
+
+    private static async Task AssertNothingNextAsync(JobCoordinator job)
+    {
+        using var shortly = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.NextAsync(shortly.Token));
+    }
+
+    /// <summary>A live worker's heartbeat (faster than a real one's, to stay inside a short peer timeout).</summary>
+    private static async Task HeartbeatAsync(FakeWorker worker, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            worker.Send(Heartbeat);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        }
+    }
+}
