@@ -24,7 +24,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
         var log = TextWriter.Synchronized(_log);
         Workers = [.. Enumerable.Range(0, job.Plan.WorldSize).Select(rank =>
         {
-            var settings = new WorkerSettings { CoordinatorAddress = $"127.0.0.1:{host.Port}", JobId = job.Plan.JobId, Config = job.Plan.Config, RequestedRank = rank, JoinTimeout = JoinTimeout };
+            var settings = new WorkerSettings { CoordinatorAddress = $"127.0.0.1:{host.Port}", JobId = job.Plan.JobId, Config = job.Plan.Config, RequestedRank = rank, JoinTimeout = JoinTimeout, PeerTimeout = job.Plan.PeerTimeout };
             return Task.Run(() => worker(settings, log).RunAsync(_stop.Token));
         })];
     }

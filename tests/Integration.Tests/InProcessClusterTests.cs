@@ -21,7 +21,7 @@ public class InProcessClusterTests
     {
         // The four points of y = 2x in batches of 2: two steps, one sample per rank each.
         var data = LinearRegressionData.Builtin();
-        var plan = new JobPlan { WorldSize = 2, JobId = "in-process", Config = "model=linreg; optimizer=sgd; lr=0.05; zero=2", TrainSamples = data.Count, BatchSize = 2, Epochs = 1, Seed = Seed };
+        var plan = new JobPlan { WorldSize = 2, JobId = "in-process", Config = "model=linreg; optimizer=sgd; lr=0.05; zero=2", TrainSamples = data.Count, BatchSize = 2, Epochs = 1, Seed = Seed, JoinTimeout = TimeSpan.FromSeconds(60), PeerTimeout = TimeSpan.FromSeconds(30) };
         await using var cluster = await InProcessCluster.StartAsync(plan, (settings, log) =>
             WorkerRuntime.ForTraining(settings, Linreg(data), Sgd, new ConstantSchedule(), new DataSplit(data, null, "builtin"), new DataParallelOptions(ZeroStage.Gradients), null, log));
 

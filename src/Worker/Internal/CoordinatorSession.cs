@@ -15,6 +15,9 @@ internal sealed class CoordinatorSession : IAsyncDisposable
 {
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a finished worker waits for the coordinator to end the job before it hangs up anyway.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
     private readonly GrpcChannel _channel;
     private readonly AsyncDuplexStreamingCall<WorkerMessage, CoordinatorMessage> _call;
     private readonly Channel<WorkerMessage> _outbox = Channel.CreateUnbounded<WorkerMessage>(new UnboundedChannelOptions { SingleReader = true });
@@ -118,6 +121,9 @@ internal sealed class CoordinatorSession : IAsyncDisposable
             // The coordinator may have gone first; there is nobody left to tell.
         }
 
+        // Disposing the call resets the stream, and a reset can discard what the coordinator has not read yet (the
+        // final checksum). The coordinator closes its side once the job has ended, so wait for that first, bounded.
+        await Task.WhenAny(_reader, Task.Delay(CloseGrace)).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAny(_reader, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         _call.Dispose();

@@ -31,7 +31,7 @@ public class FlagBoundsTests
     [Fact]
     public void ABatchLargerThanTheDataIsOneStepOfEverySample()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var json = dir.File("run.json");
 
         var (code, output, err) = CliRunner.Run("train", "--model", "linreg", "--batch-size", "2147483647", "--epochs", "2", "--json", json);

@@ -8,6 +8,9 @@ namespace Distributed.Coordinator.Tests.Jobs;
 /// <summary>The coordinator's sessions over in-memory streams: admission, the event queue a driver reads, and every way a job fails.</summary>
 public class JobCoordinatorTests
 {
+    /// <summary>What a test driver waits for when the failure text is not the point.</summary>
+    private static readonly Awaited Anything = new(0, "the next message");
+
     private static readonly WorkerMessage Heartbeat = new() { Heartbeat = new Heartbeat() };
 
     [Fact]
@@ -82,8 +85,8 @@ public class JobCoordinatorTests
         cluster[1].Send(Heartbeat);
         cluster[1].Send(new WorkerMessage { StepDone = new StepDone { Step = 1 } });
 
-        var first = await cluster.Job.NextAsync(CancellationToken.None);
-        var second = await cluster.Job.NextAsync(CancellationToken.None);
+        var first = await cluster.Job.NextAsync(Anything, CancellationToken.None);
+        var second = await cluster.Job.NextAsync(Anything, CancellationToken.None);
 
         Assert.Equal((1, WorkerMessage.BodyOneofCase.Ready), (first.Rank, first.Message.BodyCase));
         Assert.Equal((1, WorkerMessage.BodyOneofCase.StepDone), (second.Rank, second.Message.BodyCase));
@@ -99,7 +102,7 @@ public class JobCoordinatorTests
         cluster[0].Send(new WorkerMessage { Spans = new SpanBatch() });
         cluster[0].Send(new WorkerMessage { Ready = new Ready() });
 
-        var next = await cluster.Job.NextAsync(CancellationToken.None);
+        var next = await cluster.Job.NextAsync(Anything, CancellationToken.None);
 
         Assert.Equal(WorkerMessage.BodyOneofCase.Ready, next.Message.BodyCase);
         Assert.Equal([WorkerMessage.BodyOneofCase.Heartbeat, WorkerMessage.BodyOneofCase.Spans, WorkerMessage.BodyOneofCase.Ready], observer.Heard.Select(h => h.Message.BodyCase));
@@ -109,12 +112,11 @@ public class JobCoordinatorTests
     public async Task ALostSessionFailsTheJobNamingTheRankTheStepAndWhatWasAwaited()
     {
         await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(3));
-        cluster.Job.CurrentStep = 7;
-        cluster.Job.Awaiting = "every rank's report of step 7";
+        var awaited = new Awaited(7, "every rank's report of step 7");
 
         cluster[2].Disconnect();
 
-        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(awaited, CancellationToken.None));
         Assert.Equal("rank 2 lost its connection (IOException: connection reset by peer) at step 7 while the coordinator awaited every rank's report of step 7", error.Message);
     }
 
@@ -125,7 +127,7 @@ public class JobCoordinatorTests
 
         cluster[0].Close();
 
-        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(Anything, CancellationToken.None));
         Assert.StartsWith("rank 0 closed its session at step 0", error.Message);
     }
 
@@ -136,7 +138,7 @@ public class JobCoordinatorTests
         using var stop = new CancellationTokenSource();
         var beating = HeartbeatAsync(cluster[0], stop.Token);
 
-        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(Anything, CancellationToken.None));
 
         await stop.CancelAsync();
         await beating;
@@ -149,8 +151,7 @@ public class JobCoordinatorTests
         // Rank 2's ring read from rank 1 broke; rank 1's own lost connection reaches the coordinator just after.
         var observer = new RecordingObserver(_ => false);
         await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(3), observer);
-        cluster.Job.CurrentStep = 4;
-        cluster.Job.Awaiting = "every rank's report of step 4";
+        var awaited = new Awaited(4, "every rank's report of step 4");
         cluster[2].Send(new WorkerMessage { Failed = new WorkerFailed { Message = "rank 2: the ring stream from rank 1 broke" } });
 
         // A heartbeat after the report: once the observer hears it, the report is queued ahead of the loss.
@@ -158,7 +159,7 @@ public class JobCoordinatorTests
         await observer.HeardAsync(2, WorkerMessage.BodyOneofCase.Heartbeat);
         cluster.Job.ReportProcessExit(1, 137);
 
-        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(awaited, CancellationToken.None));
         Assert.Equal("rank 1 its process exited with code 137 at step 4 while the coordinator awaited every rank's report of step 4; the other ranks reported: rank 2: the ring stream from rank 1 broke", error.Message);
     }
 
@@ -166,12 +167,24 @@ public class JobCoordinatorTests
     public async Task AFailureReportWithNoOtherSuspectFailsWithTheReport()
     {
         await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
-        cluster.Job.CurrentStep = 3;
+        var awaited = new Awaited(3, "every rank's report of step 3");
 
         cluster[0].Send(new WorkerMessage { Failed = new WorkerFailed { Message = "rank 0: training diverged" } });
 
-        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(awaited, CancellationToken.None));
         Assert.Equal("rank 0: training diverged (step 3)", error.Message);
+    }
+
+    [Fact]
+    public async Task AWorkerProcessThatExitsBeforeJoiningEndsTheWaitAtOnce()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(2, p => p with { JoinTimeout = TimeSpan.FromHours(1) }));
+
+        job.ReportProcessExit(1, 2);
+
+        // Waiting out the hour-long join timeout would fail here, after 30 s.
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => job.WaitForWorkersAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("the worker process for rank 1 exited with code 2 before the job started", error.Message);
     }
 
     [Fact]
@@ -181,7 +194,7 @@ public class JobCoordinatorTests
 
         cluster.Job.ReportProcessExit(1, 139);
 
-        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(Anything, CancellationToken.None));
         Assert.StartsWith("rank 1 its process exited with code 139 at step 0", error.Message);
     }
 
@@ -195,7 +208,7 @@ public class JobCoordinatorTests
             worker.Close();
         }
 
-        var finished = new[] { await cluster.Job.NextAsync(CancellationToken.None), await cluster.Job.NextAsync(CancellationToken.None) };
+        var finished = new[] { await cluster.Job.NextAsync(Anything, CancellationToken.None), await cluster.Job.NextAsync(Anything, CancellationToken.None) };
 
         Assert.Equal([0, 1], finished.Select(f => f.Rank).Order());
         Assert.All(finished, f => Assert.Equal(WorkerMessage.BodyOneofCase.Finished, f.Message.BodyCase));
@@ -253,7 +266,7 @@ public class JobCoordinatorTests
     private static async Task AssertNothingNextAsync(JobCoordinator job)
     {
         using var shortly = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.NextAsync(shortly.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.NextAsync(Anything, shortly.Token));
     }
 
     /// <summary>A live worker's heartbeat (faster than a real one's, to stay inside a short peer timeout).</summary>

@@ -21,7 +21,7 @@ internal sealed class FakeCluster : IAsyncDisposable
     /// <summary>A plan small enough for any test; <paramref name="configure"/> changes what a test is about.</summary>
     public static JobPlan Plan(int worldSize, Func<JobPlan, JobPlan>? configure = null)
     {
-        var plan = new JobPlan { WorldSize = worldSize, JobId = "test-job", Config = "model=mlp; optimizer=adam; lr=0.001; zero=2", JoinTimeout = TimeSpan.FromSeconds(10) };
+        var plan = new JobPlan { WorldSize = worldSize, JobId = "test-job", Config = "model=mlp; optimizer=adam; lr=0.001; zero=2", JoinTimeout = TimeSpan.FromSeconds(10), PeerTimeout = TimeSpan.FromSeconds(30) };
         return configure is null ? plan : configure(plan);
     }
 
