@@ -12,9 +12,17 @@ public sealed record OptimizerSettings
 {
     public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
 
+    /// <summary>μ for the `momentum` and `nesterov` names, as PyTorch users set it for SGD with momentum.</summary>
+    public const double NamedMomentum = 0.9;
+
+    // The options records own each optimizer's defaults; a setting left null (or at these values) takes them.
+    private static readonly AdamOptions AdamDefaults = new() { Lr = 1e-3 };
+    private static readonly RmsPropOptions RmsPropDefaults = new() { Lr = 1e-3 };
+    private static readonly AdaGradOptions AdaGradDefaults = new() { Lr = 1e-3 };
+
     public string Name { get; init; } = "adam";
 
-    public double Lr { get; init; } = 1e-3;
+    public double Lr { get; init; } = AdamDefaults.Lr;
 
     public double? Momentum { get; init; }
 
@@ -28,15 +36,15 @@ public sealed record OptimizerSettings
 
     public double? MaxGradNorm { get; init; }
 
-    public double Beta1 { get; init; } = 0.9;
+    public double Beta1 { get; init; } = AdamDefaults.Beta1;
 
-    public double Beta2 { get; init; } = 0.999;
+    public double Beta2 { get; init; } = AdamDefaults.Beta2;
 
     public double? Epsilon { get; init; }
 
     public bool AmsGrad { get; init; }
 
-    public double Alpha { get; init; } = 0.99;
+    public double Alpha { get; init; } = RmsPropDefaults.Alpha;
 
     public bool Centered { get; init; }
 
@@ -57,7 +65,7 @@ public sealed record OptimizerSettings
         switch (Name)
         {
             case "sgd" or "momentum" or "nesterov":
-                Add("momentum", Momentum ?? (Name == "sgd" ? null : 0.9));
+                Add("momentum", Momentum ?? (Name == "sgd" ? null : NamedMomentum));
                 Add("dampening", Dampening == 0 ? null : Dampening);
                 break;
             case "rmsprop":
@@ -86,7 +94,7 @@ public sealed record OptimizerSettings
         switch (Name)
         {
             case "sgd" or "momentum" or "nesterov":
-                var momentum = Momentum ?? (Name == "sgd" ? 0 : 0.9);
+                var momentum = Momentum ?? (Name == "sgd" ? 0 : NamedMomentum);
                 return new Sgd(backend, parameters, gradients, new SgdOptions
                 {
                     Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
@@ -96,19 +104,19 @@ public sealed record OptimizerSettings
                 return new AdaGrad(backend, parameters, gradients, new AdaGradOptions
                 {
                     Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
-                    Epsilon = Epsilon ?? 1e-10, InitialAccumulator = InitialAccumulator,
+                    Epsilon = Epsilon ?? AdaGradDefaults.Epsilon, InitialAccumulator = InitialAccumulator,
                 }, schedule);
             case "rmsprop":
                 return new RmsProp(backend, parameters, gradients, new RmsPropOptions
                 {
                     Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
-                    Alpha = Alpha, Epsilon = Epsilon ?? 1e-8, Momentum = Momentum ?? 0, Centered = Centered,
+                    Alpha = Alpha, Epsilon = Epsilon ?? RmsPropDefaults.Epsilon, Momentum = Momentum ?? 0, Centered = Centered,
                 }, schedule);
             case "adam" or "adamw":
                 var options = new AdamOptions
                 {
                     Lr = Lr, WeightDecay = wd, L1 = L1, MaxGradNorm = MaxGradNorm,
-                    Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon ?? 1e-8, AmsGrad = AmsGrad,
+                    Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon ?? AdamDefaults.Epsilon, AmsGrad = AmsGrad,
                 };
                 return Name == "adam"
                     ? new Adam(backend, parameters, gradients, options, schedule)
