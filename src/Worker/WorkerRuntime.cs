@@ -1,4 +1,5 @@
 using Distributed.Core.Collectives;
+using Distributed.Core.Collectives.SharedMemory;
 using Distributed.Core.Data;
 using Distributed.Core.DataParallel;
 using Distributed.Core.Models;
@@ -7,6 +8,7 @@ using Distributed.Core.Schedules;
 using Distributed.Core.Training;
 using Distributed.Protocol;
 using Distributed.Worker.Internal;
+using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -48,6 +50,27 @@ public sealed class WorkerRuntime
         return $"{host}:{port}";
     }
 
+    /// <summary>
+    /// The ring links: through shared memory to each neighbour on this host that can map this rank's segment (or
+    /// whose segment this rank can map), through gRPC otherwise, as <see cref="WorkerSettings.Transport"/> allows.
+    /// </summary>
+    private async Task<IRingTransport> ConnectRingAsync(Welcome welcome, PeerInbox inbox, Core.Collectives.SharedMemory.ShmOffer? offer, CancellationToken cancel)
+    {
+        var right = (welcome.Rank + 1) % welcome.WorldSize;
+        var grpc = new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[right], inbox);
+        var offered = welcome.Shm.Count > right && welcome.Shm[right].Path.Length > 0 ? new ShmAddress(welcome.Shm[right].Path, welcome.Shm[right].Nonce.ToByteArray()) : null;
+        try
+        {
+            return await SharedMemoryRing.ConnectAsync(welcome.Rank, welcome.WorldSize, grpc, offer, offered, attach: _settings.Transport != RingTransportKind.Grpc,
+                required: _settings.Transport == RingTransportKind.Shm, _settings.PeerTimeout, line => _log.WriteLine(line), cancel).ConfigureAwait(false);
+        }
+        catch
+        {
+            await grpc.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     public async Task RunAsync(CancellationToken cancel)
     {
         var inbox = new PeerInbox();
@@ -59,6 +82,8 @@ public sealed class WorkerRuntime
         await host.StartAsync(cancel).ConfigureAwait(false);
         var address = AdvertisedAddress(GrpcHosting.BoundPort(host));
 
+        // Offered before joining, so its path and nonce can reach the left neighbour in the welcome.
+        using var offer = _settings.Transport == RingTransportKind.Grpc ? null : Core.Collectives.SharedMemory.ShmOffer.Create(_settings.ChunkFloats);
         var join = new JoinRequest
         {
             JobId = _settings.JobId,
@@ -66,6 +91,7 @@ public sealed class WorkerRuntime
             RequestedRank = _settings.RequestedRank,
             Address = address,
             Pid = Environment.ProcessId,
+            Shm = offer is null ? null : new Protocol.ShmOffer { Path = offer.Path, Nonce = ByteString.CopyFrom(offer.Nonce) },
         };
         await using var session = await CoordinatorSession.JoinAsync(_settings.CoordinatorAddress, join, _settings.JoinTimeout, _log, cancel).ConfigureAwait(false);
         var welcome = session.Welcome;
@@ -73,9 +99,16 @@ public sealed class WorkerRuntime
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, session.Aborted);
         using var telemetry = new WorkerTelemetry(welcome, session);
-        IRingTransport transport = welcome.WorldSize == 1
-            ? InProcessRing.Create(1)[0]
-            : new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[(welcome.Rank + 1) % welcome.WorldSize], inbox);
+        IRingTransport transport;
+        try
+        {
+            transport = welcome.WorldSize == 1 ? InProcessRing.Create(1)[0] : await ConnectRingAsync(welcome, inbox, offer, linked.Token).ConfigureAwait(false);
+        }
+        catch (RingLinkException ex)
+        {
+            throw Report(ex, welcome.Rank, session);
+        }
+
         await using (transport.ConfigureAwait(false))
         {
             var ring = new RingCollectives(transport, _settings.ChunkFloats, _settings.PeerTimeout) { Watch = telemetry.Watch };
@@ -89,13 +122,19 @@ public sealed class WorkerRuntime
             }
             catch (Exception ex) when (ex is RingLinkException or TrainingDivergedException or WorkerException or DataFormatException)
             {
-                var self = $"rank {welcome.Rank}";
-                var message = ex is WorkerException || ex.Message.StartsWith($"{self} ", StringComparison.Ordinal) || ex.Message.StartsWith($"{self}:", StringComparison.Ordinal)
-                    ? ex.Message
-                    : $"{self}: {ex.Message}";
-                session.Send(new WorkerMessage { Failed = new WorkerFailed { Message = message } });
-                throw new WorkerException(session.AbortReason is { } reason && ex is RingLinkException ? $"rank {welcome.Rank}: {reason}" : message, ex);
+                throw Report(ex, welcome.Rank, session);
             }
         }
+    }
+
+    /// <summary>Tells the coordinator why this rank fails (prefixed with the rank once), and becomes the worker's own error.</summary>
+    private static WorkerException Report(Exception ex, int rank, CoordinatorSession session)
+    {
+        var self = $"rank {rank}";
+        var message = ex is WorkerException || ex.Message.StartsWith($"{self} ", StringComparison.Ordinal) || ex.Message.StartsWith($"{self}:", StringComparison.Ordinal)
+            ? ex.Message
+            : $"{self}: {ex.Message}";
+        session.Send(new WorkerMessage { Failed = new WorkerFailed { Message = message } });
+        return new WorkerException(session.AbortReason is { } reason && ex is RingLinkException ? $"{self}: {reason}" : message, ex);
     }
 }

@@ -29,4 +29,15 @@ public sealed record WorkerSettings
     public required TimeSpan PeerTimeout { get; init; }
 
     public int ChunkFloats { get; init; } = Core.Collectives.RingCollectives.DefaultChunkFloats;
+
+    /// <summary>How ring links may travel: shared memory where the neighbour shares this host, else gRPC (auto); gRPC only; shared memory only.</summary>
+    public RingTransportKind Transport { get; init; } = RingTransportKind.Auto;
+}
+
+/// <summary>The `--transport` choices.</summary>
+public enum RingTransportKind
+{
+    Auto,
+    Grpc,
+    Shm,
 }

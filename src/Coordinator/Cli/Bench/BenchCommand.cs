@@ -21,8 +21,9 @@ internal static class BenchCommand
         var workers = new Option<int>("--workers") { Description = "worker processes in the ring", DefaultValueFactory = _ => 2 };
         var sizes = new Option<string>("--sizes") { Description = "comma-separated message sizes (1KB … 100MB)", DefaultValueFactory = _ => DefaultSizes };
         var chunkKb = new Option<int>("--chunk-kb") { Description = "ring chunk size in KB", DefaultValueFactory = _ => new TrainSettings().ChunkKb };
+        var transport = new Option<string>("--transport") { Description = "auto | shm | grpc: how the ring's links travel (auto: shared memory on one host)", DefaultValueFactory = _ => new TrainSettings().Transport };
         var json = new Option<string?>("--json") { Description = "write [{bytes, ms, bus_bandwidth_gbps}] to this file, and beside it (.svg) bus bandwidth against message size" };
-        var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, json };
+        var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, transport, json };
         allReduce.SetAction(async (r, cancel) =>
         {
             var n = Limits.LocalWorkers(r.GetValue(workers));
@@ -30,14 +31,17 @@ internal static class BenchCommand
             ByteSizes.ParseList(sizeText);
             var chunk = r.GetValue(chunkKb);
             Limits.ChunkFloats(chunk);
+            var links = r.GetValue(transport)!;
+            Limits.Transport(links);
             var timeout = TimeSpan.FromSeconds(PeerTimeoutSeconds);
             var plan = new JobPlan { WorldSize = n, JobId = $"bench-{Environment.ProcessId}", Config = Config(sizeText, chunk), PeerTimeout = timeout, JoinTimeout = timeout };
             string[] workload =
             [
                 "--bench-allreduce", sizeText, "--chunk-kb", Invariant(chunk), "--peer-timeout", Invariant(PeerTimeoutSeconds), "--join-timeout", Invariant(PeerTimeoutSeconds),
+                "--transport", links,
             ];
 
-            output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1 over gRPC, chunks of {chunk} KB");
+            output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1, --transport {links}, chunks of {chunk} KB");
             output.WriteLine($"{"size",10} {"ms",10} {"algbw GB/s",11} {"busbw GB/s",11} {"iters",6}");
             var rows = await JobRunner.RunAsync(new JobCoordinator(plan), "127.0.0.1", 0, new LocalWorkers(n, workload), output, (job, token) => new BenchmarkDriver(job, row =>
             {
@@ -52,7 +56,7 @@ internal static class BenchCommand
             {
                 JsonFiles.Write(path, rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps }));
                 var plot = Path.ChangeExtension(path, ".svg");
-                Plots.Write(plot, Plots.BusBandwidth(rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce over gRPC, {n} worker processes, chunks of {chunk} KB"));
+                Plots.Write(plot, Plots.BusBandwidth(rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce (--transport {links}), {n} worker processes, chunks of {chunk} KB"));
                 output.WriteLine($"plot: {plot} (bus bandwidth against message size)");
             }
 

@@ -1,4 +1,5 @@
 using Distributed.Core.Compute;
+using Distributed.Worker;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -49,6 +50,14 @@ internal static class Limits
     /// <summary>A port to listen on: 0 picks a free one.</summary>
     public static int Port(int port, string source) =>
         port is >= 0 and <= 65535 ? port : throw new UsageException($"{source} must be a port between 0 and 65535, got {port}");
+
+    public static RingTransportKind Transport(string transport) => transport switch
+    {
+        "auto" => RingTransportKind.Auto,
+        "grpc" => RingTransportKind.Grpc,
+        "shm" => RingTransportKind.Shm,
+        _ => throw new UsageException($"unknown transport '{transport}' (expected auto, grpc or shm)"),
+    };
 
     public static string Device(string device) =>
         ComputeDevices.Names.Contains(device) ? device : throw new UsageException($"unknown device '{device}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");

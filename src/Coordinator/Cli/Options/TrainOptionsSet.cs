@@ -52,6 +52,7 @@ internal sealed class TrainOptionsSet
             s => s.Device, (s, v) => s with { Device = v });
         Bind("--zero", "ZeRO stage: 0 all-reduce, 1 shard optimizer state, 2 also shard gradients", s => s.Zero, (s, v) => s with { Zero = v });
         Bind("--bucket-mb", "gradient bucket size in MB (reduced while backward continues)", s => s.BucketMb, (s, v) => s with { BucketMb = v });
+        Bind("--transport", "auto | shm | grpc: ring links between ranks on one host through shared memory, between hosts through gRPC (auto); grpc everywhere; shared memory or fail", s => s.Transport, (s, v) => s with { Transport = v });
         Bind("--chunk-kb", "ring chunk size in KB (several in flight per link)", s => s.ChunkKb, (s, v) => s with { ChunkKb = v });
         Bind("--peer-timeout", "seconds a rank may stay silent before the job fails", s => s.PeerTimeoutSeconds, (s, v) => s with { PeerTimeoutSeconds = v });
         Bind("--join-timeout", "seconds to wait for all workers to join", s => s.JoinTimeoutSeconds, (s, v) => s with { JoinTimeoutSeconds = v });

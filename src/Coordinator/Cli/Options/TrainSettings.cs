@@ -43,6 +43,9 @@ internal sealed record TrainSettings
 
     public double BucketMb { get; init; } = DataParallelOptions.DefaultBucketFloats * (double)sizeof(float) / (1024 * 1024);
 
+    /// <summary>How ring links travel: auto (shared memory between ranks on one host, gRPC between hosts), grpc, shm.</summary>
+    public string Transport { get; init; } = "auto";
+
     public int ChunkKb { get; init; } = RingCollectives.DefaultChunkFloats * sizeof(float) / 1024;
 
     public double PeerTimeoutSeconds { get; init; } = RingCollectives.DefaultPeerTimeout.TotalSeconds;

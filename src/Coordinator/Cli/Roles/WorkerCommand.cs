@@ -35,6 +35,7 @@ internal static class WorkerCommand
                 JoinTimeout = Limits.Seconds(s.JoinTimeoutSeconds, "--join-timeout"),
                 PeerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout"),
                 ChunkFloats = Limits.ChunkFloats(s.ChunkKb),
+                Transport = Limits.Transport(s.Transport),
             };
 
             WorkerRuntime runtime;

@@ -47,6 +47,7 @@ internal static class JobSetup
             var threads = Limits.Threads(s.Threads);
             var parallel = Parallel(s);
             var chunkFloats = Limits.ChunkFloats(s.ChunkKb);
+            Limits.Transport(s.Transport);
             var peerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout");
             var joinTimeout = Limits.Seconds(s.JoinTimeoutSeconds, "--join-timeout");
             var device = Limits.Device(s.Device);
