@@ -1,7 +1,8 @@
 namespace Distributed.Core.DataParallel;
 
 /// <summary>How a rank takes part in data-parallel training.</summary>
-public sealed record DataParallelOptions(ZeroStage Zero = ZeroStage.None, int BucketFloats = DataParallelOptions.DefaultBucketFloats)
+/// <param name="MicroBatches">Parts a rank's shard goes through forward and backward in, gradients summed locally, before the step's one reduction (DDP's no_sync).</param>
+public sealed record DataParallelOptions(ZeroStage Zero = ZeroStage.None, int BucketFloats = DataParallelOptions.DefaultBucketFloats, int MicroBatches = 1)
 {
     /// <summary>1M floats (4 MB), within the 1–25 MB range PyTorch DDP and DeepSpeed default to.</summary>
     public const int DefaultBucketFloats = 1 << 20;
@@ -14,5 +15,6 @@ public sealed record DataParallelOptions(ZeroStage Zero = ZeroStage.None, int Bu
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BucketFloats, "bucket size");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MicroBatches, "micro-batches");
     }
 }

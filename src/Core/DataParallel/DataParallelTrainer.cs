@@ -83,7 +83,7 @@ public sealed class DataParallelTrainer
             {
                 Launch(b);
             }
-        });
+        }, _options.MicroBatches);
 
         // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
         while (launched < _buckets.Buckets.Count)

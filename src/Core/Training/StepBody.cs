@@ -30,17 +30,33 @@ public sealed class StepBody
     /// <summary>
     /// Zeroes the gradients, then accumulates the gradient of the loss over <paramref name="indices"/> divided by
     /// <paramref name="lossDivisor"/>: the batch in one process; the global batch on a rank, so that the ranks'
-    /// gradients sum to the global batch's mean. <paramref name="layerDone"/> hears each top-level layer whose
-    /// gradients are final. No samples leave a zero gradient. Returns that loss and the correct predictions.
+    /// gradients sum to the global batch's mean. With <paramref name="microBatches"/> above one the samples go through
+    /// forward and backward in that many consecutive parts, their gradients summed (gradient accumulation: the
+    /// activations of one part at a time). <paramref name="layerDone"/> hears each top-level layer whose gradients
+    /// are final, during the last part only. No samples leave a zero gradient. Returns the loss and the correct
+    /// predictions over all the samples.
     /// </summary>
-    public (double Loss, int Correct) Train(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, long step, Action<int>? layerDone = null)
+    public (double Loss, int Correct) Train(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, long step, Action<int>? layerDone = null, int microBatches = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(microBatches);
         _model.Backend.Fill(_model.Parameters.Gradients, 0f);
-        if (indices.IsEmpty)
+        double loss = 0;
+        var correct = 0;
+        var parts = Math.Min(microBatches, indices.Length);
+        for (var p = 0; p < parts; p++)
         {
-            return (0, 0);
+            var start = (int)((long)indices.Length * p / parts);
+            var end = (int)((long)indices.Length * (p + 1) / parts);
+            var (partLoss, partCorrect) = Accumulate(data, indices[start..end], lossDivisor, step, p == parts - 1 ? layerDone : null);
+            loss += partLoss;
+            correct += partCorrect;
         }
 
+        return (loss, correct);
+    }
+
+    private (double Loss, int Correct) Accumulate(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, long step, Action<int>? layerDone)
+    {
         var x = _inputs.For(indices.Length);
         var t = _targets.For(indices.Length);
         _model.LoadBatch(data, indices, x, t);

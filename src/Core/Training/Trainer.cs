@@ -6,10 +6,12 @@ using Distributed.Core.Telemetry;
 
 namespace Distributed.Core.Training;
 
-public sealed record TrainOptions(int Epochs, int BatchSize, ulong Seed, int EvalBatchSize = 1000)
+/// <param name="MicroBatches">Parts each batch goes through forward and backward in, its gradients summed before the one optimizer step (gradient accumulation).</param>
+public sealed record TrainOptions(int Epochs, int BatchSize, ulong Seed, int EvalBatchSize = 1000, int MicroBatches = 1)
 {
     public void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MicroBatches, "micro-batches");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, "epochs");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, "batch size");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EvalBatchSize, "evaluation batch size");
@@ -77,7 +79,7 @@ public sealed class Trainer
             throw new ArgumentException("a step needs at least one sample", nameof(indices));
         }
 
-        var result = _body.Train(data, indices, indices.Length, _optimizer.StepCount + 1);
+        var result = _body.Train(data, indices, indices.Length, _optimizer.StepCount + 1, microBatches: _options.MicroBatches);
         _optimizer.Step();
         return result;
     }

@@ -87,3 +87,37 @@ public class RoleEnvironmentTests
 
 [CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
 public sealed class EnvironmentCollection;
+
+/// <summary>`--accumulate K`: K batches' gradients summed before each step, as one batch K times larger.</summary>
+public class AccumulateTests
+{
+    [Fact]
+    public void AccumulatedBatchesTrainAsTheLargerBatch()
+    {
+        using var dir = new TempDirectory();
+        string[] common = ["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "96", "--epochs", "2", "--progress", "none"];
+
+        var (whole, wholeOut, wholeErr) = CliRunner.Run([.. common, "--batch-size", "24", "--json", dir.File("whole.json")]);
+        var (parts, partsOut, partsErr) = CliRunner.Run([.. common, "--batch-size", "8", "--accumulate", "3", "--json", dir.File("parts.json")]);
+
+        Assert.True(whole == 0, wholeErr);
+        Assert.True(parts == 0, partsErr);
+        Assert.Contains("batch 24 (3 accumulated batches of 8)", partsOut);
+        Assert.Contains("done: 8 steps", wholeOut);
+        Assert.Contains("done: 8 steps", partsOut);
+        var expected = FinalLoss(dir.File("whole.json"));
+        Assert.Equal(expected, FinalLoss(dir.File("parts.json")), 1e-5 * Math.Abs(expected));
+    }
+
+    [Fact]
+    public void ANonPositiveCountIsRefused()
+    {
+        var (code, _, err) = CliRunner.Run("train", "--model", "linreg", "--accumulate", "0");
+
+        Assert.Equal(2, code);
+        BadInputTests.AssertOneLine(err, "--accumulate must be at least 1");
+    }
+
+    private static double FinalLoss(string json) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("final_loss").GetDouble();
+}

@@ -125,6 +125,34 @@ public class DataParallelEquivalenceTests
         Assert.Equal(new ShardInfo(0, 0), BatchShards.Of(0, 0, 3));
     }
 
+    [Theory]
+    [InlineData(1, 3, ZeroStage.None)]
+    [InlineData(2, 3, ZeroStage.None)]
+    [InlineData(3, 2, ZeroStage.Gradients)]
+    [InlineData(2, 40, ZeroStage.OptimizerState)]
+    public async Task AccumulatingMicroBatchesMatchesTheWholeBatchInOneProcess(int n, int microBatches, ZeroStage zero)
+    {
+        // K micro-batches with one reduction (DDP's no_sync) against the batch of all of them in one process; 40 parts
+        // is more than a rank has samples, so some parts are empty.
+        var settings = Settings("adam");
+        var expected = SingleProcess(settings);
+
+        var ranks = await Distributed(settings, zero, n, bucketFloats: 1000, chunkFloats: 64, microBatches: microBatches);
+
+        Assert.True(RelativeError(ranks[0], expected) < 1e-5, $"relative error {RelativeError(ranks[0], expected)}");
+        Assert.All(ranks, r => Assert.True(r.AsSpan().SequenceEqual(ranks[0])));
+    }
+
+    [Fact]
+    public void MicroBatchesInOneProcessMatchTheWholeBatch()
+    {
+        var settings = Settings("momentum");
+
+        var accumulated = SingleProcess(settings, microBatches: 4);
+
+        Assert.True(RelativeError(accumulated, SingleProcess(settings)) < 1e-5);
+    }
+
     /// <summary>
     /// The adaptive optimizers run at a lower rate: early on they move a weight by about lr whatever its gradient's
     /// size, so a near-zero gradient whose sign depends on the summation order (N partial sums versus one) moves by
@@ -132,13 +160,13 @@ public class DataParallelEquivalenceTests
     /// </summary>
     private static OptimizerSettings Settings(string name) => new() { Name = name, Lr = name is "sgd" or "momentum" or "nesterov" ? 0.05 : 0.01, WeightDecay = 1e-3, L1 = 1e-4 };
 
-    private static float[] SingleProcess(OptimizerSettings settings, string model = "mlp", Dataset? data = null, int batch = GlobalBatch)
+    private static float[] SingleProcess(OptimizerSettings settings, string model = "mlp", Dataset? data = null, int batch = GlobalBatch, int microBatches = 1)
     {
         data ??= Data;
         var backend = new CpuBackend(1);
         var built = Build(model, data, backend);
         var optimizer = settings.Create(backend, built.Parameters.Values, built.Parameters.Gradients, Schedule(data, batch));
-        var trainer = new Trainer(built, optimizer, new TrainOptions(1, batch, 5), data.TargetLength);
+        var trainer = new Trainer(built, optimizer, new TrainOptions(1, batch, 5, MicroBatches: microBatches), data.TargetLength);
         foreach (var global in GlobalBatches(data, batch))
         {
             trainer.TrainStep(data, global);
@@ -147,7 +175,7 @@ public class DataParallelEquivalenceTests
         return built.Parameters.Values.Span.ToArray();
     }
 
-    private static async Task<float[][]> Distributed(OptimizerSettings settings, ZeroStage zero, int n, int bucketFloats, int chunkFloats, string model = "mlp", Dataset? data = null, int batch = GlobalBatch)
+    private static async Task<float[][]> Distributed(OptimizerSettings settings, ZeroStage zero, int n, int bucketFloats, int chunkFloats, string model = "mlp", Dataset? data = null, int batch = GlobalBatch, int microBatches = 1)
     {
         data ??= Data;
         var transports = InProcessRing.Create(n);
@@ -157,7 +185,7 @@ public class DataParallelEquivalenceTests
             var backend = new CpuBackend(1);
             var built = Build(model, data, backend);
             var ring = new RingCollectives(transports[r], chunkFloats, TimeSpan.FromSeconds(30));
-            var trainer = new DataParallelTrainer(built, settings, Schedule(data, batch), ring, new DataParallelOptions(zero, bucketFloats), data.TargetLength);
+            var trainer = new DataParallelTrainer(built, settings, Schedule(data, batch), ring, new DataParallelOptions(zero, bucketFloats, microBatches), data.TargetLength);
             long step = 0;
             foreach (var global in GlobalBatches(data, batch))
             {

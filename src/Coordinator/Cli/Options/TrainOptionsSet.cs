@@ -47,6 +47,7 @@ internal sealed class TrainOptionsSet
         Bind("--init", "he | xavier weight initialisation", s => s.Init, (s, v) => s with { Init = v });
         Bind("--epochs", "passes over the training set", s => s.Epochs, (s, v) => s with { Epochs = v });
         Bind("--batch-size", "samples per optimizer step (the global batch, split among workers)", s => s.BatchSize, (s, v) => s with { BatchSize = v });
+        Bind("--accumulate", "K: each optimizer step sums the gradients of K batches of --batch-size (in K forward/backward passes, one reduction among workers), as one batch K times larger would", s => s.Accumulate, (s, v) => s with { Accumulate = v });
         Bind("--seed", "seed for initialisation, shuffling, dropout and synthetic data", s => s.Seed, (s, v) => s with { Seed = v });
         Bind("--device", "auto | cuda | cpu | ilgpu-cpu: where gradients are computed (auto: an NVIDIA GPU that passes a smoke kernel, else the CPU; ilgpu-cpu: the GPU code on ILGPU's CPU accelerator, slow, for checking it without a GPU); every worker of a job must ask for the same",
             s => s.Device, (s, v) => s with { Device = v });

@@ -32,6 +32,9 @@ internal sealed record TrainSettings
 
     public int BatchSize { get; init; } = 128;
 
+    /// <summary>Batches of <see cref="BatchSize"/> whose gradients are summed before each optimizer step, with one reduction.</summary>
+    public int Accumulate { get; init; } = 1;
+
     public ulong Seed { get; init; } = 1;
 
     /// <summary>CPU threads; 0 means all cores (split among local workers, as torchrun does).</summary>

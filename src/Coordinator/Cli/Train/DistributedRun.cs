@@ -98,6 +98,6 @@ internal static class DistributedRun
             output.WriteLine($"  {line}");
         }
 
-        output.WriteLine($"optimizer: {job.OptimizerSettings.Name} {job.OptimizerSettings.Describe()}, schedule {job.ScheduleSettings.Describe()}, batch {job.Options.BatchSize}, {job.Options.Epochs} epochs, seed {job.Options.Seed}");
+        output.WriteLine($"optimizer: {job.OptimizerSettings.Name} {job.OptimizerSettings.Describe()}, schedule {job.ScheduleSettings.Describe()}, batch {job.Options.BatchSize}{(job.Options.MicroBatches > 1 ? $" ({job.Options.MicroBatches} accumulated batches of {job.Settings.BatchSize})" : "")}, {job.Options.Epochs} epochs, seed {job.Options.Seed}");
     }
 }

@@ -31,7 +31,13 @@ internal static class JobSetup
                 throw new UsageException($"unknown model '{s.Model}' (expected one of: {string.Join(", ", ModelZoo.Names)})");
             }
 
-            var options = new TrainOptions(s.Epochs, s.BatchSize, s.Seed, EvalBatchSize: 256);
+            if (s.Accumulate < 1 || (long)s.Accumulate * s.BatchSize > int.MaxValue)
+            {
+                throw new UsageException($"--accumulate must be at least 1, and --accumulate × --batch-size at most {int.MaxValue}, got {s.Accumulate}");
+            }
+
+            // An optimizer step takes the accumulated batch; each of its parts goes through forward and backward alone.
+            var options = new TrainOptions(s.Epochs, s.BatchSize * s.Accumulate, s.Seed, EvalBatchSize: 256, MicroBatches: s.Accumulate);
             options.Validate();
             if (s.MetricsFormat is not ("csv" or "jsonl"))
             {
@@ -86,7 +92,7 @@ internal static class JobSetup
             var config = JobConfig.Format(
             [
                 ("model", s.Model), ("data", s.Data ?? "default"), ("test-data", s.TestData), ("synthetic-samples", s.SyntheticSamples),
-                ("init", init), ("dropout", s.Dropout), ("epochs", options.Epochs), ("batch-size", options.BatchSize), ("seed", options.Seed),
+                ("init", init), ("dropout", s.Dropout), ("epochs", options.Epochs), ("batch-size", s.BatchSize), ("accumulate", s.Accumulate), ("seed", options.Seed),
                 ("optimizer", s.Optimizer), ("schedule", s.Schedule), ("zero", (int)parallel.Zero), ("bucket-floats", parallel.BucketFloats),
                 ("chunk-kb", s.ChunkKb), ("device", device),
             ]);
@@ -125,6 +131,6 @@ internal static class JobSetup
             throw new UsageException($"--bucket-mb must be above 0 and at most 1024, got {s.BucketMb}");
         }
 
-        return new DataParallelOptions((ZeroStage)s.Zero, (int)Math.Max(1, s.BucketMb * 1024 * 1024 / sizeof(float)));
+        return new DataParallelOptions((ZeroStage)s.Zero, (int)Math.Max(1, s.BucketMb * 1024 * 1024 / sizeof(float)), s.Accumulate);
     }
 }
