@@ -7,7 +7,7 @@ namespace Distributed.Integration.Tests;
 /// `train` reaches on the same global batches. The matrix of every optimizer, ZeRO stage and world size runs in
 /// process (Core.Tests, DataParallelEquivalenceTests); these two jobs show the processes agree with it. 100 samples
 /// in batches of 31 make steps of 31, 31, 31 and 7, split unevenly over 2 ranks (16/15, 4/3) and 3 (11/10/10, 3/2/2),
-/// over 2 epochs. The match is within 1e-5, not bitwise: N partial sums are added in another order than one.
+/// over 2 epochs, one job with its ring over gRPC, one over shared memory. The match is within 1e-5, not bitwise: N partial sums are added in another order than one.
 /// </summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
 public class EquivalenceTests
@@ -15,13 +15,13 @@ public class EquivalenceTests
     private static readonly Lazy<Task<float[]>> Reference = new(() => Train(null));
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task WorkersUnderZeroTwoMatchOneProcess(int workers)
+    [InlineData(2, "grpc")]
+    [InlineData(3, "shm")]
+    public async Task WorkersUnderZeroTwoMatchOneProcess(int workers, string transport)
     {
         var reference = await Reference.Value;
 
-        var distributed = await Train(["--workers", $"{workers}", "--zero", "2", "--bucket-mb", "0.2", "--chunk-kb", "16"]);
+        var distributed = await Train(["--workers", $"{workers}", "--zero", "2", "--bucket-mb", "0.2", "--chunk-kb", "16", "--transport", transport]);
 
         double diff = 0, norm = 0;
         for (var i = 0; i < reference.Length; i++)
