@@ -28,6 +28,7 @@ public sealed class RingCollectives
     private long _sequence;
     private long _chunksSent;
     private long _waitTicks;
+    private CancellationTokenSource _deadline = new();
 
     public RingCollectives(IRingTransport transport, int chunkFloats = DefaultChunkFloats, TimeSpan? peerTimeout = null)
     {
@@ -176,9 +177,9 @@ public sealed class RingCollectives
     {
         var left = Mod(Rank - 1);
         InboundChunk chunk;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+        var timeout = Deadline();
+        using (cancel.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timeout))
         {
-            timeout.CancelAfter(PeerTimeout);
             var waitStart = Stopwatch.GetTimestamp();
             Watch?.Begin(expected, left);
             try
@@ -207,6 +208,22 @@ public sealed class RingCollectives
         }
 
         return chunk.Payload;
+    }
+
+    /// <summary>
+    /// The peer timeout of one receive. One source serves every receive in turn (a rank runs one collective at a
+    /// time), reset rather than made anew: a linked source per chunk was an allocation and a timer per chunk.
+    /// </summary>
+    private CancellationTokenSource Deadline()
+    {
+        if (!_deadline.TryReset())
+        {
+            _deadline.Dispose();
+            _deadline = new CancellationTokenSource();
+        }
+
+        _deadline.CancelAfter(PeerTimeout);
+        return _deadline;
     }
 
     private void CheckSegments(Memory<float> buffer, Segments segments)
