@@ -89,9 +89,20 @@ internal sealed class RandomSampler : Sampler
 
     public override IReadOnlyList<KeyValuePair<string, string>> Trial(int index)
     {
-        // System.Random with a seed is the same sequence on every .NET version and platform; HashCode is not (it is
-        // salted per process), so the trial's seed is mixed by hand.
-        var random = new Random(unchecked((int)(((uint)_seed * 2654435761u) ^ (uint)index)) & int.MaxValue);
-        return [.. Specs.Select(s => new KeyValuePair<string, string>(s.Name, s.At(random.NextDouble())))];
+        // Not System.Random seeded per trial: its first draws for neighbouring seeds are nearly equal (measured: the
+        // learning rate rose with the trial index), and HashCode is salted per process. SplitMix64 mixes well from
+        // any start and is the same everywhere.
+        var state = ((ulong)(uint)_seed << 32) | (uint)index;
+        return [.. Specs.Select(s => new KeyValuePair<string, string>(s.Name, s.At(Next(ref state))))];
+    }
+
+    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): a uniform double in [0,1) from the top 53 bits.</summary>
+    private static double Next(ref ulong state)
+    {
+        var z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
     }
 }

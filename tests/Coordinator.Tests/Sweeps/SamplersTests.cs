@@ -60,4 +60,15 @@ public class SamplersTests
         Assert.Equal([-5, -4, -3, -2, -1], decades.Keys.Order());
         Assert.All(decades.Values, n => Assert.InRange(n, 300, 500));
     }
+
+    [Fact]
+    public void NeighbouringTrialsAreNotCorrelated()
+    {
+        // A per-trial System.Random made the learning rate rise with the trial index; draws must look independent.
+        var sampler = Sampler.Create("random", Specs("dropout=uniform(0,1)"), 1000, 1);
+        var u = Enumerable.Range(0, sampler.Count).Select(i => double.Parse(sampler.Trial(i)[0].Value, CultureInfo.InvariantCulture)).ToArray();
+        var mean = u.Average();
+        var lag1 = Enumerable.Range(0, u.Length - 1).Sum(i => (u[i] - mean) * (u[i + 1] - mean)) / u.Sum(v => (v - mean) * (v - mean));
+        Assert.InRange(lag1, -0.1, 0.1);
+    }
 }
