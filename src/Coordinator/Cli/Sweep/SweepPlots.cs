@@ -74,8 +74,13 @@ internal static class SweepPlots
     private static Plot Curves(IReadOnlyList<TrialRecord> trials, Objective objective)
     {
         var plot = New($"{objective.Metric} per epoch, every trial (pruned and failed: grey, ending in ×)", "epoch", objective.Metric);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         var palette = new ScottPlot.Palettes.Category10();
-        foreach (var t in trials.OrderBy(t => t.Trial))
+        var best = TrialRecord.Best(trials, objective)?.Trial;
+        var prunedLabelled = false;
+
+        // A legend entry per trial would cover the curves; the legend names the best trial and what grey means.
+        foreach (var t in trials.OrderBy(t => t.Trial == best).ThenBy(t => t.Trial))
         {
             var points = t.History.Where(e => objective.Of(e) is not null).ToArray();
             if (points.Length == 0)
@@ -85,22 +90,30 @@ internal static class SweepPlots
 
             var xs = points.Select(e => (double)e.Epoch).ToArray();
             var ys = points.Select(e => objective.Of(e)!.Value).ToArray();
-            var pruned = t.Status != TrialStatus.Completed;
-            var line = plot.Add.Scatter(xs, ys, pruned ? Pruned : palette.GetColor(t.Trial));
+            var cut = t.Status != TrialStatus.Completed;
+            var line = plot.Add.Scatter(xs, ys, t.Trial == best ? Colors.Black : cut ? Pruned : palette.GetColor(t.Trial));
             line.MarkerSize = 4;
-            if (pruned)
+            if (t.Trial == best)
+            {
+                line.LineWidth = 3;
+                line.LegendText = $"best: trial {t.Trial}";
+            }
+
+            if (cut)
             {
                 // Not dashed: Skia's SVG canvas drops path effects (it says "Unsupported path effect" on stderr).
                 line.LineWidth = 1;
+                if (!prunedLabelled)
+                {
+                    line.LegendText = "pruned or failed";
+                    prunedLabelled = true;
+                }
+
                 plot.Add.Marker(xs[^1], ys[^1], MarkerShape.Cross, 10, t.Status == TrialStatus.Failed ? Failed : Pruned);
-            }
-            else
-            {
-                line.LegendText = $"trial {t.Trial}";
             }
         }
 
-        plot.ShowLegend();
+        plot.ShowLegend(Alignment.LowerRight);
         return plot;
     }
 
