@@ -59,9 +59,8 @@ internal static class SweepCommand
             store.Begin([.. r.Tokens.Where(t => t.Type != TokenType.Command).Select(t => t.Value)]);
         }
 
-        var threads = plan.Arguments.For([], plan.Parallel, store.Directory);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sweep: {plan.Sampler.Count} trials ({r.GetValue(s.Sampler)}), {plan.Parallel} at a time, {threads[Array.IndexOf(threads, "--threads") + 1]} threads each{(plan.Arguments.Workers > 0 ? $" per worker, {plan.Arguments.Workers} workers each" : "")}; " +
+            $"sweep: {plan.Sampler.Count} trials ({r.GetValue(s.Sampler)}), {plan.Parallel} at a time, {(plan.Arguments.ThreadsSwept ? "swept" : plan.Arguments.Threads(plan.Parallel).ToString(CultureInfo.InvariantCulture))} threads each{(plan.Arguments.Workers > 0 ? $" per worker, {plan.Arguments.Workers} workers each" : "")}; " +
             $"objective {plan.Objective.Metric} ({plan.Objective.Direction}), pruner {r.GetValue(s.PrunerName)}; records in {store.Directory}"));
         ITrialExecutor executor = plan.Arguments.Workers > 0 ? new LocalJobTrial() : new InProcessTrial(plan.Arguments);
         var runner = new SweepRunner(plan, store, executor, output);

@@ -14,7 +14,6 @@ internal sealed class TrialArguments
     private readonly Option<int> _workers = new DistributedOptionsSet().Workers;
     private readonly Command _parser = new("train");
     private readonly string[] _fixed;
-    private readonly bool _threadsSwept;
 
     /// <param name="fixedSettings">The sweep's train flags, the same for every trial.</param>
     /// <param name="swept">The parameters, checked here: each a train flag the sweep does not own, each value one the flag reads.</param>
@@ -32,8 +31,8 @@ internal sealed class TrialArguments
         }
 
         var sweptFlags = swept.Select(s => "--" + s.Name).ToHashSet();
-        _threadsSwept = sweptFlags.Contains(Threads.Name);
-        var fixedOptions = _train.All.Except(Owned).Where(o => !sweptFlags.Contains(o.Name) && o != Threads);
+        ThreadsSwept = sweptFlags.Contains(ThreadsOption.Name);
+        var fixedOptions = _train.All.Except(Owned).Where(o => !sweptFlags.Contains(o.Name) && o != ThreadsOption);
         _fixed = [.. _train.Given(fixedSettings, fixedOptions).SelectMany(flag => flag.Values.Prepend(flag.Name))];
         FixedThreads = fixedSettings.Threads;
     }
@@ -43,12 +42,15 @@ internal sealed class TrialArguments
     /// <summary>--threads as given to the sweep; 0 lets the sweep share the cores.</summary>
     public int FixedThreads { get; }
 
+    /// <summary>Whether --threads is one of the parameters, so the sweep does not set it.</summary>
+    public bool ThreadsSwept { get; }
+
     /// <summary>Flags the sweep sets per trial itself: each trial's files live in its own directory.</summary>
     private IEnumerable<Option> Owned => [_train.Out, _train.Json, _train.MetricsFormat, Save];
 
     private Option Save => _train.All.Single(o => o.Name == "--save");
 
-    private Option Threads => _train.All.Single(o => o.Name == "--threads");
+    private Option ThreadsOption => _train.All.Single(o => o.Name == "--threads");
 
     /// <summary>
     /// Trial's `train` arguments (without the command): the fixed flags, the trial's values, its share of the cores
@@ -56,9 +58,9 @@ internal sealed class TrialArguments
     /// </summary>
     public string[] For(IEnumerable<KeyValuePair<string, string>> values, int parallel, string directory)
     {
-        var threads = FixedThreads > 0 ? FixedThreads : Math.Max(1, Environment.ProcessorCount / (parallel * Math.Max(1, Workers)));
+        var threads = Threads(parallel);
         string[] workers = Workers > 0 ? [_workers.Name, Workers.ToString(CultureInfo.InvariantCulture)] : [];
-        string[] share = _threadsSwept ? [] : [Threads.Name, threads.ToString(CultureInfo.InvariantCulture)];
+        string[] share = ThreadsSwept ? [] : [ThreadsOption.Name, threads.ToString(CultureInfo.InvariantCulture)];
         return
         [
             .. _fixed,
@@ -70,6 +72,10 @@ internal sealed class TrialArguments
             "--json", Path.Combine(directory, "summary.json"),
         ];
     }
+
+    /// <summary>Threads per trial (per worker of a trial that is a local job): as given, or an equal share of the cores.</summary>
+    public int Threads(int parallel) =>
+        FixedThreads > 0 ? FixedThreads : Math.Max(1, Environment.ProcessorCount / (parallel * Math.Max(1, Workers)));
 
     /// <summary>The settings an in-process trial runs with: its arguments read exactly as `train` reads them.</summary>
     public TrainSettings Read(string[] arguments)
