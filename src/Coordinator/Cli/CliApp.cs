@@ -24,6 +24,7 @@ public static class CliApp
         var root = new RootCommand("Data-parallel neural-network training for .NET.")
         {
             TrainCommand.Create(output),
+            SweepCommand.Create(output),
             CoordinatorCommand.Create(output),
             WorkerCommand.Create(output),
             BenchCommand.Create(output),
