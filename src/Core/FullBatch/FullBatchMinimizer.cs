@@ -4,7 +4,12 @@ namespace Distributed.Core.FullBatch;
 /// One iteration of a full-batch method, as seen at its start: f and ‖∇f‖ at the iterate it began from, and the
 /// work it then did (evaluations of f and ∇f, Hessian-vector products).
 /// </summary>
-public readonly record struct IterationReport(double Loss, long Correct, double GradientNorm, int Evaluations, int HessianProducts, bool Converged);
+public readonly record struct IterationReport(double Loss, long Correct, double GradientNorm, int Evaluations, int HessianProducts, double StepLength, bool Converged)
+{
+    /// <summary>As a step of a run whose every epoch is one iteration on all <paramref name="samples"/>.</summary>
+    public Training.StepMetrics ToStepMetrics(int iteration, int samples, double seconds) =>
+        new(iteration, iteration, Loss, StepLength, samples, seconds, GradientNorm, Evaluations, HessianProducts);
+}
 
 /// <summary>
 /// The loop every full-batch method shares: from x, a descent direction d (the subclass's one idea), a strong Wolfe
@@ -70,7 +75,8 @@ public abstract class FullBatchMinimizer
 
         var here = _current;
         var gradientNorm = Vectors.Norm(here.Gradient);
-        IterationReport Report() => new(here.F, here.Value.Correct, gradientNorm, (int)(Evaluations - evaluationsBefore), (int)(HessianProducts - productsBefore), Converged);
+        var stepLength = 0.0;
+        IterationReport Report() => new(here.F, here.Value.Correct, gradientNorm, (int)(Evaluations - evaluationsBefore), (int)(HessianProducts - productsBefore), stepLength, Converged);
         if (!double.IsFinite(here.F))
         {
             throw new ArithmeticException($"f became {here.F} at iteration {Iterations + 1}");
@@ -103,6 +109,7 @@ public abstract class FullBatchMinimizer
             return Report();
         }
 
+        stepLength = next.T;
         Accepted(X, here.Gradient, d, next.T, next.Gradient);
         Vectors.AddScaled(X, next.T, d);
         _current = next;
