@@ -54,11 +54,17 @@ public sealed class ModelObjective : IObjective, ICurvature
     public static bool HasCurvature(Model model) =>
         model.Network.Layers.All(l => l is Flatten or Linear) && model.Network.Layers.Count(l => l is Linear) == 1;
 
-    /// <summary>Sums over <paramref name="samples"/> from now on, divided by <paramref name="divisor"/>.</summary>
-    public void Use(ReadOnlyMemory<int> samples, int divisor)
+    /// <summary>
+    /// Sums over <paramref name="samples"/> from now on, divided by <paramref name="divisor"/>. They are taken in
+    /// ascending order, whatever order they come in: the set is the same every iteration and its float sums then
+    /// are too, so one rank given a shuffled whole set computes exactly what one process computes.
+    /// </summary>
+    public void Use(ReadOnlySpan<int> samples, int divisor)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(divisor);
-        Samples = samples;
+        var sorted = samples.ToArray();
+        Array.Sort(sorted);
+        Samples = sorted;
         Divisor = divisor;
     }
 
