@@ -43,7 +43,7 @@ public sealed class ReducedObjective(ModelObjective local, RingCollectives ring)
 
         var high = (float)value.Loss;
         buffer[n] = high;
-        buffer[n + 1] = (float)(value.Loss - high);
+        buffer[n + 1] = float.IsFinite(high) ? (float)(value.Loss - high) : 0f;
         buffer[n + 2] = value.Correct;
         await ReduceAsync(n + 3, cancel).ConfigureAwait(false);
         for (var i = 0; i < n; i++)

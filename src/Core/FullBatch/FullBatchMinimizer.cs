@@ -79,7 +79,7 @@ public abstract class FullBatchMinimizer
         IterationReport Report() => new(here.F, here.Value.Correct, gradientNorm, (int)(Evaluations - evaluationsBefore), (int)(HessianProducts - productsBefore), stepLength, Converged);
         if (!double.IsFinite(here.F))
         {
-            throw new ArithmeticException($"f became {here.F} at iteration {Iterations + 1}");
+            throw new Training.TrainingDivergedException($"the loss is {here.F} at the start of iteration {Iterations + 1}");
         }
 
         if (Converged || Vectors.MaxAbs(here.Gradient) <= Options.GradientTolerance)

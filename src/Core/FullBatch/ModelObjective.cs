@@ -79,7 +79,19 @@ public sealed class ModelObjective : IObjective, ICurvature
         {
             cancel.ThrowIfCancellationRequested();
             var indices = Samples.Span.Slice(start, Math.Min(_chunk, Samples.Length - start));
-            var (chunkLoss, chunkCorrect) = _body.Train(_data, indices, Divisor, _evaluations);
+            double chunkLoss;
+            int chunkCorrect;
+            try
+            {
+                (chunkLoss, chunkCorrect) = _body.Train(_data, indices, Divisor, _evaluations);
+            }
+            catch (TrainingDivergedException)
+            {
+                // A line-search trial that overflowed is a step too far, which the search handles as such.
+                Array.Clear(gradient);
+                return ValueTask.FromResult(new ObjectiveValue(double.PositiveInfinity, 0));
+            }
+
             loss += chunkLoss;
             correct += chunkCorrect;
             AddGradients(gradient);
