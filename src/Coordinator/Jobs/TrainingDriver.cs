@@ -69,7 +69,10 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 step = firstStep + b;
                 var stepStart = Stopwatch.GetTimestamp();
                 var reports = await CollectStepAsync(step, cancel).ConfigureAwait(false);
-                var loss = reports.Sum(r => r.Loss);
+
+                // A full-batch method's ranks all hold the all-reduced loss: rank 0's is the whole set's.
+                var fullBatch = reports[0].HasGradientNorm;
+                var loss = fullBatch ? reports[0].Loss : reports.Sum(r => r.Loss);
                 EndStepSpan(step, loss);
                 StepReported?.Invoke(step, reports);
                 if (b + StepsAhead < batches.BatchesPerEpoch)
@@ -78,8 +81,11 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
                 }
 
                 var batch = batches.Batch(b).Length;
-                tally.AddStep(loss, batch, reports.Sum(r => r.Correct));
-                report.Step(new StepMetrics(epoch, step, loss, learningRateAt(step - 1), batch, Stopwatch.GetElapsedTime(stepStart).TotalSeconds));
+                tally.AddStep(loss, batch, fullBatch ? reports[0].Correct : reports.Sum(r => r.Correct));
+                var seconds = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
+                report.Step(fullBatch
+                    ? new StepMetrics(epoch, step, loss, reports[0].StepLength, batch, seconds, reports[0].GradientNorm, reports[0].FunctionEvaluations, reports[0].HessianProducts)
+                    : new StepMetrics(epoch, step, loss, learningRateAt(step - 1), batch, seconds));
             }
 
             tally.EndSteps();

@@ -34,5 +34,12 @@ public abstract class Loss(IComputeBackend backend)
         return ComputeCore(predictions, targets, Gradient, meanOver);
     }
 
+    /// <summary>
+    /// The loss's curvature along <paramref name="direction"/> (a change of the predictions): ∇²ℓ(y)·u per sample,
+    /// over <paramref name="meanOver"/> samples, on the host. Newton's Hessian-vector products for a model linear in its
+    /// parameters are Jᵀ·(∇²ℓ·J·v), this in the middle.
+    /// </summary>
+    public abstract void CurvatureTimes(ReadOnlySpan<float> predictions, ReadOnlySpan<float> direction, Span<float> result, int rowLength, int meanOver);
+
     protected abstract double ComputeCore(Tensor predictions, Tensor targets, Tensor gradient, int meanOver);
 }

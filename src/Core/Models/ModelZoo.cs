@@ -11,10 +11,10 @@ public sealed record ModelOptions(ulong Seed, Initializer Init = Initializer.He,
 /// <summary>The models a user picks by name. Shapes follow PyTorch's usual definitions so parameter counts match.</summary>
 public static class ModelZoo
 {
-    public static IReadOnlyList<string> Names { get; } = ["linreg", "mlp", "cnn"];
+    public static IReadOnlyList<string> Names { get; } = ["linreg", "logreg", "mlp", "cnn"];
 
     /// <summary>The sample shape of synthetic data for <paramref name="name"/>: the cnn takes CIFAR-sized images, as the libtorch anchor does.</summary>
-    public static int[] SyntheticInputShape(string name) => name switch { "cnn" => [3, 32, 32], "mlp" => [784], _ => [1] };
+    public static int[] SyntheticInputShape(string name) => name switch { "cnn" => [3, 32, 32], "mlp" or "logreg" => [784], _ => [1] };
 
     /// <summary>
     /// Builds and initialises <paramref name="name"/> for samples of <paramref name="inputShape"/> and
@@ -36,6 +36,10 @@ public static class ModelZoo
         {
             case "linreg":
                 // y = θ1·x + θ2 (one weight per feature for wider CSV inputs).
+                Add(new Flatten(), new Linear(outputs));
+                break;
+            case "logreg":
+                // Multinomial logistic regression: softmax(W·x + b), a convex loss with one optimum, for the full-batch methods.
                 Add(new Flatten(), new Linear(outputs));
                 break;
             case "mlp":

@@ -1,4 +1,5 @@
 using Distributed.Core.Compute;
+using Distributed.Core.FullBatch;
 using Distributed.Core.Schedules;
 using Distributed.Core.Tensors;
 
@@ -10,7 +11,11 @@ namespace Distributed.Core.Optimizers;
 /// </summary>
 public sealed record OptimizerSettings
 {
+    /// <summary>The first-order optimizers, which step on each mini-batch's gradient.</summary>
     public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
+
+    /// <summary>Every name a user may pick: the first-order ones, then the full-batch methods (<see cref="FullBatchMinimizer.Names"/>).</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. FullBatchMinimizer.Names];
 
     /// <summary>μ for the `momentum` and `nesterov` names, as PyTorch users set it for SGD with momentum.</summary>
     public const double NamedMomentum = 0.9;
@@ -50,10 +55,16 @@ public sealed record OptimizerSettings
 
     public double InitialAccumulator { get; init; }
 
+    /// <summary>L-BFGS's curvature pairs (null: <see cref="FullBatchOptions.History"/>).</summary>
+    public int? History { get; init; }
+
+    /// <summary>lbfgs, cg or newton: a method that needs the whole training set's loss and gradient at each point it tries.</summary>
+    public bool IsFullBatch => FullBatchMinimizer.Names.Contains(Name);
+
     /// <summary>The hyperparameters that matter for <see cref="Name"/>, for the start-of-run report.</summary>
     public string Describe()
     {
-        var parts = new List<string> { $"lr {Lr:G4}" };
+        var parts = IsFullBatch ? new List<string> { "full batch, strong Wolfe line search" } : new List<string> { $"lr {Lr:G4}" };
         void Add(string label, object? value)
         {
             if (value is not null)
@@ -77,6 +88,9 @@ public sealed record OptimizerSettings
                 Add("betas", $"({Beta1}, {Beta2})");
                 Add("amsgrad", AmsGrad ? true : null);
                 break;
+            case "lbfgs":
+                Add("history", History ?? new FullBatchOptions().History);
+                break;
         }
 
         Add("eps", Epsilon);
@@ -90,6 +104,11 @@ public sealed record OptimizerSettings
     public Optimizer Create(IComputeBackend backend, Tensor parameters, Tensor gradients, LearningRateSchedule? schedule)
     {
         RefuseUnused();
+        if (IsFullBatch)
+        {
+            throw new ArgumentException($"{Name} is a full-batch method: it has no per-step update over a slice (use FullBatch())");
+        }
+
         var wd = WeightDecay ?? (Name == "adamw" ? AdamW.DefaultWeightDecay : 0);
         switch (Name)
         {
@@ -122,8 +141,21 @@ public sealed record OptimizerSettings
                     ? new Adam(backend, parameters, gradients, options, schedule)
                     : new AdamW(backend, parameters, gradients, options, schedule);
             default:
-                throw new ArgumentException($"unknown optimizer '{Name}' (expected one of: {string.Join(", ", Names)})");
+                throw new ArgumentException($"unknown optimizer '{Name}' (expected one of: {string.Join(", ", AllNames)})");
         }
+    }
+
+    /// <summary>The full-batch method <see cref="Name"/> names, with the hyperparameters it reads.</summary>
+    public FullBatchSettings FullBatch()
+    {
+        RefuseUnused();
+        if (!IsFullBatch)
+        {
+            throw new ArgumentException($"{Name} is not a full-batch method (expected one of: {string.Join(", ", FullBatchMinimizer.Names)})");
+        }
+
+        var options = new FullBatchOptions();
+        return new FullBatchSettings(Name, (options with { History = History ?? options.History }).Validated(), WeightDecay ?? 0);
     }
 
     /// <summary>
@@ -137,7 +169,7 @@ public sealed record OptimizerSettings
         var adam = Name is "adam" or "adamw";
         void Refuse(bool set, string name, string usedBy)
         {
-            if (set && Names.Contains(Name))
+            if (set && AllNames.Contains(Name))
             {
                 throw new ArgumentException($"{name} is not used by {Name} (only by {usedBy})");
             }
@@ -149,9 +181,16 @@ public sealed record OptimizerSettings
         Refuse(Beta1 != defaults.Beta1 && !adam, "beta1", "adam and adamw");
         Refuse(Beta2 != defaults.Beta2 && !adam, "beta2", "adam and adamw");
         Refuse(AmsGrad && !adam, "amsgrad", "adam and adamw");
-        Refuse(Epsilon is not null && sgd, "eps", "adagrad, rmsprop, adam and adamw");
+        Refuse(Epsilon is not null && (sgd || IsFullBatch), "eps", "adagrad, rmsprop, adam and adamw");
         Refuse(Alpha != defaults.Alpha && Name != "rmsprop", "alpha", "rmsprop");
         Refuse(Centered && Name != "rmsprop", "centered", "rmsprop");
         Refuse(InitialAccumulator != defaults.InitialAccumulator && Name != "adagrad", "initial-accumulator", "adagrad");
+        Refuse(History is not null && Name != "lbfgs", "history", "lbfgs");
+
+        // The full-batch methods' line search picks each step, on the exact loss: a rate, an L1 kink or a clip would fight it.
+        var firstOrder = "the first-order optimizers; the line search picks the step";
+        Refuse(Lr != defaults.Lr && IsFullBatch, "lr", firstOrder);
+        Refuse(L1 != defaults.L1 && IsFullBatch, "l1", "the first-order optimizers");
+        Refuse(MaxGradNorm is not null && IsFullBatch, "clip-norm", firstOrder);
     }
 }

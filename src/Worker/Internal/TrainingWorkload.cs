@@ -18,6 +18,7 @@ namespace Distributed.Worker.Internal;
 internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer, LearningRateSchedule schedule, DataSplit data, DataParallelOptions parallel, string? savePath) : IWorkload
 {
     private DataParallelTrainer? _trainer;
+    private FullBatchRank? _fullBatch;
 
     public Ready Describe(int worldSize, int rank)
     {
@@ -33,9 +34,18 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 
     public async Task RunAsync(WorkerContext context, CancellationToken cancel)
     {
-        _trainer = new DataParallelTrainer(model, optimizer, schedule, context.Ring, parallel, data.Train.TargetLength);
         var ready = Describe(context.WorldSize, context.Rank);
-        ready.OptimizerStateBytes = _trainer.OptimizerStateBytes;
+        if (optimizer.IsFullBatch)
+        {
+            _fullBatch = new FullBatchRank(model, optimizer.FullBatch(), context.Ring, data.Train);
+            ready.OptimizerStateBytes = _fullBatch.StateBytes;
+        }
+        else
+        {
+            _trainer = new DataParallelTrainer(model, optimizer, schedule, context.Ring, parallel, data.Train.TargetLength);
+            ready.OptimizerStateBytes = _trainer.OptimizerStateBytes;
+        }
+
         context.Session.Send(new WorkerMessage { Ready = ready });
 
         var indices = Array.Empty<int>();
@@ -55,11 +65,17 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 
                     step.Indices.CopyTo(indices, 0);
                     CheckIndices(indices.AsSpan(0, step.Indices.Count), data.Train.Count, step.Step);
+                    if (_fullBatch is not null)
+                    {
+                        await FullBatchStepAsync(_fullBatch, step, indices.AsMemory(0, step.Indices.Count), context, cancel).ConfigureAwait(false);
+                        break;
+                    }
+
                     var sentBefore = context.Ring.BytesSent;
                     ShardStepResult result;
                     using (var span = StartStepSpan(step, context))
                     {
-                        result = await _trainer.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
+                        result = await _trainer!.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
                         if (span is not null && step.Indices.Count > 0)
                         {
                             // The rank's share of the global mean, as the mean over its own samples.
@@ -98,7 +114,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     using (var span = Spans.StartChild(Spans.Evaluate, context.Telemetry.RankTag, TraceContext.Extract(eval.TraceContext)))
                     {
                         span?.SetTag(SpanTags.Epoch, eval.Epoch);
-                        (lossSum, correct) = _trainer.EvaluateRange(test, eval.Start, eval.Count);
+                        (lossSum, correct) = _fullBatch?.EvaluateRange(test, eval.Start, eval.Count) ?? _trainer!.EvaluateRange(test, eval.Start, eval.Count);
                     }
 
                     context.Session.Send(new WorkerMessage { EvalDone = new EvalDone { Epoch = eval.Epoch, LossSum = lossSum, Correct = correct, Samples = eval.Count } });
@@ -110,6 +126,41 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     throw new WorkerException($"unexpected message from the coordinator: {message.BodyCase}");
             }
         }
+    }
+
+    /// <summary>One iteration of a full-batch method; every rank reports the all-reduced loss, which the coordinator takes from rank 0.</summary>
+    private static async Task FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
+    {
+        var sentBefore = context.Ring.BytesSent;
+        FullBatchStepResult result;
+        using (var span = StartStepSpan(step, context))
+        {
+            result = await rank.StepAsync(indices, step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
+            span?.SetTag(SpanTags.Loss, result.Report.Loss);
+        }
+
+        var sent = context.Ring.BytesSent - sentBefore;
+        var report = result.Report;
+        context.Session.Send(new WorkerMessage
+        {
+            StepDone = new StepDone
+            {
+                Step = step.Step,
+                Loss = report.Loss,
+                Correct = report.Correct,
+                Samples = step.Indices.Count,
+                ComputeSeconds = result.ComputeSeconds,
+                CommunicationSeconds = result.CommunicationSeconds,
+                BytesSent = sent,
+                AllocatedBytes = GC.GetTotalAllocatedBytes(),
+                GradientNorm = report.GradientNorm,
+                FunctionEvaluations = report.Evaluations,
+                HessianProducts = report.HessianProducts,
+                StepLength = report.StepLength,
+            },
+        });
+        Record(new ShardStepResult(report.Loss, (int)report.Correct, result.ComputeSeconds, result.CommunicationSeconds), sent, context.Telemetry.RankTag);
+        context.Telemetry.Flush();
     }
 
     private void Finish(WorkerContext context, Protocol.Finish finish)

@@ -24,7 +24,7 @@ public class ModelZooTests
     {
         var ex = Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet", [784], 10, new CpuBackend(1), new ModelOptions(1)));
 
-        Assert.Contains("linreg, mlp, cnn", ex.Message);
+        Assert.Contains("linreg, logreg, mlp, cnn", ex.Message);
     }
 
     [Fact]

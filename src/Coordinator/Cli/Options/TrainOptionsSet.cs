@@ -23,7 +23,7 @@ internal sealed class TrainOptionsSet
         Bind("--data", "MNIST IDX dir, CIFAR-10 dir, CSV file, 'synthetic' or 'builtin' (default: bundled MNIST; linreg: builtin)", s => s.Data, (s, v) => s with { Data = v });
         Bind("--test-data", "held-out CSV file (MNIST and CIFAR-10 directories bring their own test set)", s => s.TestData, (s, v) => s with { TestData = v });
         Bind("--synthetic-samples", "training samples for --data synthetic", s => s.SyntheticSamples, (s, v) => s with { SyntheticSamples = v });
-        Bind("--optimizer", string.Join(" | ", OptimizerSettings.Names), s => s.Optimizer.Name, (s, v) => s with { Optimizer = s.Optimizer with { Name = v } });
+        Bind("--optimizer", $"{string.Join(" | ", OptimizerSettings.AllNames)} (lbfgs, cg, newton: full batch, one iteration per epoch)", s => s.Optimizer.Name, (s, v) => s with { Optimizer = s.Optimizer with { Name = v } });
         Bind("--lr", "base learning rate", s => s.Optimizer.Lr, (s, v) => s with { Optimizer = s.Optimizer with { Lr = v } });
         Bind("--momentum", "SGD/RMSProp momentum μ (momentum and nesterov default to 0.9)", s => s.Optimizer.Momentum, (s, v) => s with { Optimizer = s.Optimizer with { Momentum = v } });
         Bind("--dampening", "SGD momentum dampening τ", s => s.Optimizer.Dampening, (s, v) => s with { Optimizer = s.Optimizer with { Dampening = v } });
@@ -38,6 +38,7 @@ internal sealed class TrainOptionsSet
         Bind("--alpha", "RMSProp smoothing constant α", s => s.Optimizer.Alpha, (s, v) => s with { Optimizer = s.Optimizer with { Alpha = v } });
         Bind("--centered", "centered RMSProp", s => s.Optimizer.Centered, (s, v) => s with { Optimizer = s.Optimizer with { Centered = v } });
         Bind("--initial-accumulator", "AdaGrad starting sum", s => s.Optimizer.InitialAccumulator, (s, v) => s with { Optimizer = s.Optimizer with { InitialAccumulator = v } });
+        Bind("--history", "L-BFGS curvature pairs kept (10)", s => s.Optimizer.History, (s, v) => s with { Optimizer = s.Optimizer with { History = v } });
         Bind("--lr-schedule", string.Join(" | ", ScheduleSettings.Names), s => s.Schedule.Name, (s, v) => s with { Schedule = s.Schedule with { Name = v } });
         Bind("--lr-step-size", "steps between decays (step schedule)", s => s.Schedule.StepSize, (s, v) => s with { Schedule = s.Schedule with { StepSize = v } });
         Bind("--lr-gamma", "decay factor (step, exponential)", s => s.Schedule.Gamma, (s, v) => s with { Schedule = s.Schedule with { Gamma = v } });
@@ -45,7 +46,7 @@ internal sealed class TrainOptionsSet
         Bind("--warmup-steps", "linear warm-up steps before the schedule", s => s.Schedule.WarmupSteps, (s, v) => s with { Schedule = s.Schedule with { WarmupSteps = v } });
         Bind("--dropout", "dropout probability after hidden layers (mlp, cnn)", s => s.Dropout, (s, v) => s with { Dropout = v });
         Bind("--init", "he | xavier weight initialisation", s => s.Init, (s, v) => s with { Init = v });
-        Bind("--epochs", "passes over the training set", s => s.Epochs, (s, v) => s with { Epochs = v });
+        Bind("--epochs", "passes over the training set (lbfgs, cg, newton: iterations)", s => s.Epochs, (s, v) => s with { Epochs = v });
         Bind("--batch-size", "samples per optimizer step (the global batch, split among workers)", s => s.BatchSize, (s, v) => s with { BatchSize = v });
         Bind("--accumulate", "K: each optimizer step sums the gradients of K batches of --batch-size (in K forward/backward passes, one reduction among workers), as one batch K times larger would", s => s.Accumulate, (s, v) => s with { Accumulate = v });
         Bind("--seed", "seed for initialisation, shuffling, dropout and synthetic data", s => s.Seed, (s, v) => s with { Seed = v });

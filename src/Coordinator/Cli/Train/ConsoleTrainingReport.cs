@@ -7,6 +7,11 @@ namespace Distributed.Coordinator.Cli;
 /// <summary>A run's progress on the console (the epoch lines, the live progress), in the metrics files and in the training metrics; both kinds of run report through it.</summary>
 internal sealed class ConsoleTrainingReport(TextWriter output, MetricsFiles? metrics, int epochs, TrainingProgress? progress = null, JobTelemetry? telemetry = null) : ITrainingReport
 {
+    private readonly List<IterationRow> _iterations = [];
+
+    /// <summary>A full-batch method's steps, one per iteration, for the summary (empty for the first-order optimizers).</summary>
+    public IReadOnlyList<IterationRow> Iterations => _iterations;
+
     public void Line(string text)
     {
         lock (output)
@@ -18,6 +23,11 @@ internal sealed class ConsoleTrainingReport(TextWriter output, MetricsFiles? met
     public void Step(StepMetrics step)
     {
         metrics?.Step(step);
+        if (step is { GradientNorm: { } norm, Evaluations: { } evaluations })
+        {
+            _iterations.Add(new IterationRow(step.Step, step.Loss, norm, evaluations, step.HessianProducts ?? 0, step.LearningRate, step.Seconds));
+        }
+
         TrainMetrics.Step(step);
         progress?.Step(step);
     }

@@ -30,7 +30,7 @@ internal static class DistributedRun
     private static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, TrainingProgress progress, JobTelemetry telemetry, CancellationToken cancel)
     {
         var output = progress.Output;
-        using var metrics = job.Settings.Out is { } dir ? new MetricsFiles(dir, job.Settings.MetricsFormat, PlotTitle(job, coordinator.Plan.WorldSize)) : null;
+        using var metrics = job.Settings.Out is { } dir ? new MetricsFiles(dir, job.Settings.MetricsFormat, PlotTitle(job, coordinator.Plan.WorldSize), job.FullBatch is not null) : null;
         var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
         var driver = new TrainingDriver(coordinator, report, step => job.Schedule.At(job.OptimizerSettings.Lr, step));
         var result = await driver.RunAsync(cancel).ConfigureAwait(false);
@@ -43,7 +43,7 @@ internal static class DistributedRun
 
         if (job.Settings.Json is { } json)
         {
-            RunSummary.From(job, result.Training, result.Parameters, coordinator.Plan.WorldSize).Write(json);
+            RunSummary.From(job, result.Training, result.Parameters, coordinator.Plan.WorldSize, report.Iterations).Write(json);
         }
 
         Conclude(report, telemetry, metrics);
@@ -67,8 +67,9 @@ internal static class DistributedRun
         return new(output, t.ProgressMode(r), job.Options.Epochs, Core.Training.BatchPlan.BatchesFor(job.Data.Train.Count, job.Options.BatchSize));
     }
 
-    public static string PlotTitle(TrainJob job, int workers) =>
-        $"{job.Model.Name}, {job.OptimizerSettings.Name} lr {job.OptimizerSettings.Lr.ToString("G4", CultureInfo.InvariantCulture)}, batch {job.Options.BatchSize}{(workers > 0 ? $", {workers} workers" : "")}";
+    public static string PlotTitle(TrainJob job, int workers) => job.FullBatch is not null
+        ? $"{job.Model.Name}, {job.OptimizerSettings.Name}, full batch{(workers > 0 ? $", {workers} workers" : "")}"
+        : $"{job.Model.Name}, {job.OptimizerSettings.Name} lr {job.OptimizerSettings.Lr.ToString("G4", CultureInfo.InvariantCulture)}, batch {job.Options.BatchSize}{(workers > 0 ? $", {workers} workers" : "")}";
 
     /// <summary>The closing lines every run shares: where the time went (with a timeline), and where the picture is.</summary>
     public static void Conclude(ConsoleTrainingReport report, JobTelemetry? telemetry, MetricsFiles? metrics)

@@ -63,7 +63,11 @@ internal static class JobSetup
             }
 
             // Fail on optimizer and schedule flags before spending time reading data.
-            s.Optimizer.Create(new CpuBackend(1), new Core.Tensors.Tensor(1), new Core.Tensors.Tensor(1), s.Schedule.Create(1));
+            var fullBatch = s.Optimizer.IsFullBatch ? FullBatchFlags.Check(s) : null;
+            if (fullBatch is null)
+            {
+                s.Optimizer.Create(new CpuBackend(1), new Core.Tensors.Tensor(1), new Core.Tensors.Tensor(1), s.Schedule.Create(1));
+            }
 
             var classifier = s.Model != "linreg";
             var data = DataSources.Load(s.Data, s.TestData, classifier, ModelZoo.SyntheticInputShape(s.Model), s.SyntheticSamples, options.Seed);
@@ -84,8 +88,15 @@ internal static class JobSetup
                 backend = ComputeDevices.Create(device, threads, out deviceReport);
             }
 
+            if (fullBatch is not null)
+            {
+                // Every step sees the whole training set: one step per epoch.
+                options = options with { BatchSize = data.Train.Count };
+            }
+
             var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
             var model = ModelZoo.Create(s.Model, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, s.Dropout));
+            fullBatch?.Check(model);
             var schedule = s.Schedule.Create((long)options.Epochs * BatchPlan.BatchesFor(data.Train.Count, options.BatchSize));
 
             // Everything that changes the mathematics or the wire, and nothing local (threads, output files, ports).
@@ -96,7 +107,7 @@ internal static class JobSetup
                 ("optimizer", s.Optimizer), ("schedule", s.Schedule), ("zero", (int)parallel.Zero), ("bucket-floats", parallel.BucketFloats),
                 ("chunk-kb", s.ChunkKb), ("device", device),
             ]);
-            return new TrainJob(s, model, schedule, options, data, parallel, chunkFloats, peerTimeout, joinTimeout, config, deviceReport);
+            return new TrainJob(s, model, schedule, options, data, parallel, chunkFloats, peerTimeout, joinTimeout, config, deviceReport) { FullBatch = fullBatch };
         }
         catch (ArgumentException ex)
         {

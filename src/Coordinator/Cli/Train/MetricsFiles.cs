@@ -17,11 +17,14 @@ internal sealed class MetricsFiles : IDisposable
     private readonly bool _jsonl;
     private readonly string _directory;
     private readonly string _title;
+    private readonly bool _fullBatch;
     private readonly List<StepMetrics> _stepHistory = [];
     private readonly List<EpochMetrics> _epochHistory = [];
 
-    public MetricsFiles(string directory, string format, string title = "training")
+    /// <param name="fullBatch">A full-batch method's run: each step row adds ‖∇f‖, the evaluations of f and ∇f, and the Hessian-vector products it spent.</param>
+    public MetricsFiles(string directory, string format, string title = "training", bool fullBatch = false)
     {
+        _fullBatch = fullBatch;
         _directory = directory;
         _title = title;
         Directory.CreateDirectory(directory);
@@ -31,7 +34,7 @@ internal sealed class MetricsFiles : IDisposable
         _epochs = new StreamWriter(Path.Combine(directory, $"epochs.{ext}"));
         if (!_jsonl)
         {
-            _steps.WriteLine("epoch,step,loss,lr,batch_size,seconds");
+            _steps.WriteLine(fullBatch ? "epoch,step,loss,lr,batch_size,seconds,gradient_norm,evaluations,hessian_products" : "epoch,step,loss,lr,batch_size,seconds");
             _epochs.WriteLine("epoch,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_second,seconds");
         }
     }
@@ -48,7 +51,8 @@ internal sealed class MetricsFiles : IDisposable
             return;
         }
 
-        _steps.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Epoch},{s.Step},{s.Loss:R},{s.LearningRate:R},{s.BatchSize},{s.Seconds:R}"));
+        var row = string.Create(CultureInfo.InvariantCulture, $"{s.Epoch},{s.Step},{s.Loss:R},{s.LearningRate:R},{s.BatchSize},{s.Seconds:R}");
+        _steps.WriteLine(_fullBatch ? string.Create(CultureInfo.InvariantCulture, $"{row},{s.GradientNorm:R},{s.Evaluations},{s.HessianProducts}") : row);
     }
 
     public void Epoch(EpochMetrics e)

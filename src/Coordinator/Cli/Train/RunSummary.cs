@@ -2,12 +2,15 @@ using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
 
+/// <summary>One iteration of a full-batch method: f and ‖∇f‖ where it began, the evaluations and Hessian-vector products it spent, the step it took.</summary>
+internal sealed record IterationRow(long Iteration, double Loss, double GradientNorm, int Evaluations, int HessianProducts, double StepLength, double Seconds);
+
 /// <summary>`--json FILE`: what a run was and what it achieved, for scripts and dashboards.</summary>
 internal sealed record RunSummary(
     string Model,
     long Parameters,
     string Optimizer,
-    double Lr,
+    double? Lr,
     int Epochs,
     int BatchSize,
     ulong Seed,
@@ -21,13 +24,14 @@ internal sealed record RunSummary(
     double SamplesPerSecond,
     double TrainSeconds,
     float[]? ParameterValues,
-    IReadOnlyList<EpochMetrics> History)
+    IReadOnlyList<EpochMetrics> History,
+    IReadOnlyList<IterationRow>? Iterations)
 {
-    public static RunSummary From(TrainJob job, TrainingResult result, float[]? parameters, int workers) => new(
+    public static RunSummary From(TrainJob job, TrainingResult result, float[]? parameters, int workers, IReadOnlyList<IterationRow>? iterations = null) => new(
         job.Model.Name,
         job.Model.Parameters.Count,
         job.OptimizerSettings.Name,
-        job.OptimizerSettings.Lr,
+        job.FullBatch is null ? job.OptimizerSettings.Lr : null,
         job.Options.Epochs,
         job.Options.BatchSize,
         job.Options.Seed,
@@ -41,7 +45,8 @@ internal sealed record RunSummary(
         result.SamplesPerSecond,
         result.TrainSeconds,
         parameters,
-        result.Epochs);
+        result.Epochs,
+        iterations is { Count: > 0 } ? iterations : null);
 
     public void Write(string path) => JsonFiles.Write(path, this);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Distributed.Coordinator.Jobs;
 using Distributed.Coordinator.Telemetry;
 using Distributed.Core.Checkpoints;
+using Distributed.Core.FullBatch;
 using Distributed.Core.Telemetry;
 using Distributed.Core.Training;
 
@@ -19,7 +20,7 @@ internal static class TrainCommand
         var o = new TrainOptionsSet();
         var d = new DistributedOptionsSet();
         var t = new TelemetryOptionsSet();
-        var command = new Command("train", "Train a model (linreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
+        var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
         foreach (var option in o.All.Append(d.Workers).Concat(t.ForCoordinator))
         {
             command.Add(option);
@@ -48,13 +49,9 @@ internal static class TrainCommand
         DistributedRun.Describe(job, output);
 
         using var telemetry = r.GetValue(t.Timeline) is null ? null : DistributedRun.Telemetry(job, 0, null, t, r, output);
-        using var metrics = settings.Out is { } dir ? new MetricsFiles(dir, settings.MetricsFormat, DistributedRun.PlotTitle(job, 0)) : null;
+        using var metrics = settings.Out is { } dir ? new MetricsFiles(dir, settings.MetricsFormat, DistributedRun.PlotTitle(job, 0), job.FullBatch is not null) : null;
         var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
-        var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength);
-        trainer.StepCompleted += report.Step;
-        trainer.EpochCompleted += report.Epoch;
-
-        var result = trainer.Fit(job.Data.Train, job.Data.Test, cancel);
+        var result = Fit(job, report, cancel);
         output.WriteLine(ConsoleReport.Final(result));
         var values = job.Model.Parameters.Values;
         job.Model.Backend.Download(values);
@@ -73,11 +70,27 @@ internal static class TrainCommand
 
         if (settings.Json is { } json)
         {
-            RunSummary.From(job, result, small, workers: 0).Write(json);
+            RunSummary.From(job, result, small, workers: 0, report.Iterations).Write(json);
         }
 
         DistributedRun.Conclude(report, telemetry, metrics);
         return CliApp.Ok;
+    }
+
+    private static TrainingResult Fit(TrainJob job, ConsoleTrainingReport report, CancellationToken cancel)
+    {
+        if (job.FullBatch is { } method)
+        {
+            var fullBatch = new FullBatchTrainer(job.Model, method, job.Options.Epochs, job.Options.EvalBatchSize);
+            fullBatch.StepCompleted += report.Step;
+            fullBatch.EpochCompleted += report.Epoch;
+            return fullBatch.Fit(job.Data.Train, job.Data.Test, cancel);
+        }
+
+        var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength);
+        trainer.StepCompleted += report.Step;
+        trainer.EpochCompleted += report.Epoch;
+        return trainer.Fit(job.Data.Train, job.Data.Test, cancel);
     }
 
     /// <summary>This process coordinates, N worker processes train; each gets the job's flags and its share of the cores.</summary>

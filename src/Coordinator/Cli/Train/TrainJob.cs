@@ -1,4 +1,5 @@
 using Distributed.Core.Data;
+using Distributed.Core.FullBatch;
 using Distributed.Core.DataParallel;
 using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
@@ -22,6 +23,9 @@ internal sealed record TrainJob(
     string DeviceReport)
 {
     public OptimizerSettings OptimizerSettings => Settings.Optimizer;
+
+    /// <summary>The full-batch method (lbfgs, cg, newton) this run uses instead of a first-order optimizer, or null.</summary>
+    public FullBatchSettings? FullBatch { get; init; }
 
     public ScheduleSettings ScheduleSettings => Settings.Schedule;
 
