@@ -169,9 +169,14 @@ public class JobCoordinatorTests
         await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));
         var awaited = new Awaited(3, "every rank's report of step 3");
 
+        // Rank 1 stays audibly alive: on a loaded machine the diagnosis window could otherwise outlast its silence limit.
+        using var stop = new CancellationTokenSource();
+        var beating = HeartbeatAsync(cluster[1], stop.Token);
         cluster[0].Send(new WorkerMessage { Failed = new WorkerFailed { Message = "rank 0: training diverged" } });
 
         var error = await Assert.ThrowsAsync<JobFailedException>(() => cluster.Job.NextAsync(awaited, CancellationToken.None));
+        await stop.CancelAsync();
+        await beating;
         Assert.Equal("rank 0: training diverged (step 3)", error.Message);
     }
 
