@@ -84,20 +84,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     }
 
                     var sent = context.Ring.BytesSent - sentBefore;
-                    context.Session.Send(new WorkerMessage
-                    {
-                        StepDone = new StepDone
-                        {
-                            Step = step.Step,
-                            Loss = result.Loss,
-                            Correct = result.Correct,
-                            Samples = step.Indices.Count,
-                            ComputeSeconds = result.ComputeSeconds,
-                            CommunicationSeconds = result.CommunicationSeconds,
-                            BytesSent = sent,
-                            AllocatedBytes = GC.GetTotalAllocatedBytes(),
-                        },
-                    });
+                    context.Session.Send(new WorkerMessage { StepDone = StepReport(step, result.Loss, result.Correct, result.ComputeSeconds, result.CommunicationSeconds, sent) });
                     Record(result, sent, context.Telemetry.RankTag);
                     context.Telemetry.Flush();
                     break;
@@ -128,6 +115,19 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         }
     }
 
+    /// <summary>What every step report says: which step, its loss and correct count over this rank's samples, and what it cost.</summary>
+    private static StepDone StepReport(StepAssignment step, double loss, long correct, double computeSeconds, double communicationSeconds, long bytesSent) => new()
+    {
+        Step = step.Step,
+        Loss = loss,
+        Correct = correct,
+        Samples = step.Indices.Count,
+        ComputeSeconds = computeSeconds,
+        CommunicationSeconds = communicationSeconds,
+        BytesSent = bytesSent,
+        AllocatedBytes = GC.GetTotalAllocatedBytes(),
+    };
+
     /// <summary>One iteration of a full-batch method; every rank reports the all-reduced loss, which the coordinator takes from rank 0.</summary>
     private static async Task FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
     {
@@ -141,24 +141,12 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 
         var sent = context.Ring.BytesSent - sentBefore;
         var report = result.Report;
-        context.Session.Send(new WorkerMessage
-        {
-            StepDone = new StepDone
-            {
-                Step = step.Step,
-                Loss = report.Loss,
-                Correct = report.Correct,
-                Samples = step.Indices.Count,
-                ComputeSeconds = result.ComputeSeconds,
-                CommunicationSeconds = result.CommunicationSeconds,
-                BytesSent = sent,
-                AllocatedBytes = GC.GetTotalAllocatedBytes(),
-                GradientNorm = report.GradientNorm,
-                FunctionEvaluations = report.Evaluations,
-                HessianProducts = report.HessianProducts,
-                StepLength = report.StepLength,
-            },
-        });
+        var done = StepReport(step, report.Loss, report.Correct, result.ComputeSeconds, result.CommunicationSeconds, sent);
+        done.GradientNorm = report.GradientNorm;
+        done.FunctionEvaluations = report.Evaluations;
+        done.HessianProducts = report.HessianProducts;
+        done.StepLength = report.StepLength;
+        context.Session.Send(new WorkerMessage { StepDone = done });
         Record(new ShardStepResult(report.Loss, (int)report.Correct, result.ComputeSeconds, result.CommunicationSeconds), sent, context.Telemetry.RankTag);
         context.Telemetry.Flush();
     }
