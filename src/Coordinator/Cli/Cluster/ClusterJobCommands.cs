@@ -14,7 +14,7 @@ internal static class ClusterJobCommands
         var c = new ClusterOptionsSet();
         var name = JobName();
         var command = new Command("status", "Show a job on Kubernetes: its phase, both Jobs' pod counts and every pod.") { name };
-        AddAll(command, c.All);
+        command.WithOptions(c.All);
         command.SetAction(async (r, cancel) =>
         {
             using var cluster = c.Open(r);
@@ -37,7 +37,7 @@ internal static class ClusterJobCommands
         var rank = new Option<int?>("--rank") { Description = "a worker's log (default: the coordinator's, which reports the whole job)" };
         var follow = new Option<bool>("--follow", "-f") { Description = "wait for the pod to start, then stream its log until it exits" };
         var command = new Command("logs", "Print the log of a job's coordinator, or of one worker with --rank.") { name, rank, follow };
-        AddAll(command, c.All);
+        command.WithOptions(c.All);
         command.SetAction(async (r, cancel) =>
         {
             using var cluster = c.Open(r);
@@ -73,7 +73,7 @@ internal static class ClusterJobCommands
         var c = new ClusterOptionsSet();
         var name = JobName();
         var command = new Command("delete", "Delete a job from Kubernetes: both Jobs, their pods, the Services and the ConfigMap.") { name };
-        AddAll(command, c.All);
+        command.WithOptions(c.All);
         command.SetAction(async (r, cancel) =>
         {
             using var cluster = c.Open(r);
@@ -94,12 +94,4 @@ internal static class ClusterJobCommands
     }
 
     private static Argument<string> JobName() => new("name") { Description = "the job's name (`submit --name`; 'distributed' for deploy/k8s)" };
-
-    private static void AddAll(Command command, IEnumerable<Option> options)
-    {
-        foreach (var option in options)
-        {
-            command.Add(option);
-        }
-    }
 }

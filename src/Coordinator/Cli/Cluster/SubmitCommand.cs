@@ -30,10 +30,7 @@ internal static class SubmitCommand
         var trainOptions = o.ForWorker.ToList();
 
         var command = new Command("submit", "Run a training job on Kubernetes: a coordinator Job and an Indexed Job of workers, from deploy/k8s/base.");
-        foreach (var option in trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, dryRun]).Concat(c.All))
-        {
-            command.Add(option);
-        }
+        command.WithOptions(trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, dryRun]).Concat(c.All));
 
         command.SetAction(async (r, cancel) =>
         {

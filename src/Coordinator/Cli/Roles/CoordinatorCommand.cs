@@ -11,10 +11,7 @@ internal static class CoordinatorCommand
         var d = new DistributedOptionsSet();
         var t = new TelemetryOptionsSet();
         var command = new Command("coordinator", "Run the coordinator of a distributed job: admit --workers N workers, hand out ranks and batches, report progress.");
-        foreach (var option in o.All.Concat(d.ForCoordinator).Concat(t.ForCoordinator))
-        {
-            command.Add(option);
-        }
+        command.WithOptions(o.All.Concat(d.ForCoordinator).Concat(t.ForCoordinator));
 
         command.SetAction((r, cancel) =>
         {

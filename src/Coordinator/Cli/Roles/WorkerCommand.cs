@@ -14,10 +14,7 @@ internal static class WorkerCommand
         var t = new TelemetryOptionsSet();
         var bench = new Option<string?>("--bench-allreduce") { Description = "benchmark all-reduce of these sizes instead of training (set by `bench allreduce`)", Hidden = true };
         var command = new Command("worker", "Run one worker of a distributed job: join the coordinator, train your shard, exchange gradients with your ring neighbours.");
-        foreach (var option in o.ForWorker.Concat(d.ForWorker).Concat(t.ForWorker))
-        {
-            command.Add(option);
-        }
+        command.WithOptions(o.ForWorker.Concat(d.ForWorker).Concat(t.ForWorker));
 
         command.Add(bench);
         command.SetAction(async (r, cancel) =>

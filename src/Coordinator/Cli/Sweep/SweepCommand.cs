@@ -20,10 +20,7 @@ internal static class SweepCommand
         var s = new SweepOptions();
         var command = new Command("sweep", "Hyperparameter search: run `train` over a search space (--param NAME=SPEC), trials in parallel, bad ones stopped early (--pruner), recorded in --out DIR (--resume DIR continues).");
         var owned = new HashSet<Option>([o.Out, o.Json, o.MetricsFormat, .. o.All.Where(x => x.Name == "--save")]);
-        foreach (var option in o.All.Where(x => !owned.Contains(x)).Append(d.Workers).Concat(s.All))
-        {
-            command.Add(option);
-        }
+        command.WithOptions(o.All.Where(x => !owned.Contains(x)).Append(d.Workers).Concat(s.All));
 
         command.SetAction((parsed, cancel) =>
         {

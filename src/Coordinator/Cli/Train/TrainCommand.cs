@@ -21,10 +21,7 @@ internal static class TrainCommand
         var d = new DistributedOptionsSet();
         var t = new TelemetryOptionsSet();
         var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
-        foreach (var option in o.All.Append(d.Workers).Concat(t.ForCoordinator))
-        {
-            command.Add(option);
-        }
+        command.WithOptions(o.All.Append(d.Workers).Concat(t.ForCoordinator));
 
         command.SetAction((parsed, cancel) =>
         {
