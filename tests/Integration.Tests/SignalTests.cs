@@ -3,13 +3,12 @@ using System.Runtime.InteropServices;
 namespace Distributed.Integration.Tests;
 
 /// <summary>
-/// Stopping a run from outside, as a user or a scheduler does: one SIGINT or SIGTERM stops a single-process run and
+/// Stopping a run from outside, as a user or a scheduler does: one SIGTERM (or Ctrl-C's SIGINT) stops a single-process run and
 /// a local job alike (exit code 1, "cancelled", no stack trace); a second one quits at once; and a launcher whose
 /// own parent is killed stops its job instead of training on for nobody.
 /// </summary>
 public partial class SignalTests
 {
-    private const int SigInt = 2;
     private const int SigKill = 9;
     private const int SigTerm = 15;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
@@ -17,10 +16,11 @@ public partial class SignalTests
     /// <summary>Long enough that only a signal can end it within the test's bound.</summary>
     private static readonly string[] LongRun = ["--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "1000", "--progress", "none"];
 
+    // SIGTERM, not SIGINT: a command started in the background by a non-interactive shell (as a CI script may start
+    // the tests) inherits SIGINT ignored, by POSIX rules, and the runtime rightly leaves it so. The handler is the same.
     [Theory]
-    [InlineData(SigInt, 0)]
     [InlineData(SigTerm, 0)]
-    [InlineData(SigInt, 2)]
+    [InlineData(SigTerm, 2)]
     public async Task OneSignalStopsTheRunCleanly(int signal, int workers)
     {
         using var run = new ProgramRun(["train", .. LongRun, "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -40,8 +40,8 @@ public partial class SignalTests
         using var run = new ProgramRun(["train", .. LongRun]);
         await run.WaitForOutputAsync("optimizer:", Bound);
 
-        Kill(run.Id, SigInt);
-        Kill(run.Id, SigInt);
+        Kill(run.Id, SigTerm);
+        Kill(run.Id, SigTerm);
         await run.WaitAsync(Bound);
 
         Assert.DoesNotContain("   at ", run.Stdout + run.Stderr);
