@@ -1,82 +1,151 @@
 using System.Globalization;
 using Distributed.Coordinator.Cli;
 using Distributed.Core.Training;
+using ScottPlot;
 
 namespace Distributed.Coordinator.Telemetry;
 
 /// <summary>
-/// The pictures the commands draw, as SVG: `train`'s loss and accuracy against step, `bench allreduce`'s bus
-/// bandwidth against message size, and throughput against workers for a scaling benchmark (`bench train`).
+/// The pictures `train --out` and `bench allreduce --json` draw, with ScottPlot (the sweep's charts use it too):
+/// loss and accuracy against step, and bus bandwidth against message size. Each is written as SVG at the path
+/// given and as PNG beside it.
 /// </summary>
 internal static class Plots
 {
-    private const string Blue = "#1f77b4";
-    private const string Orange = "#ff7f0e";
-    private const string Green = "#2ca02c";
-    private const string Grey = "#9ab6d3";
+    private const int Width = 900;
+    private const int Height = 500;
 
-    /// <summary>Per-step loss, per-epoch train and test loss, and per-epoch accuracies placed at each epoch's last step.</summary>
-    public static string Training(IReadOnlyList<StepMetrics> steps, IReadOnlyList<EpochMetrics> epochs, string title)
+    /// <summary>More points than a chart's width shows nothing more; longer series are averaged in runs.</summary>
+    public const int MaxPoints = 2000;
+
+    /// <summary>Per-step loss, per-epoch train and test loss (left axis), and per-epoch accuracies (right axis), placed at each epoch's last step.</summary>
+    public static void WriteTraining(string path, IReadOnlyList<StepMetrics> steps, IReadOnlyList<EpochMetrics> epochs, string title)
     {
         var lastStep = steps.GroupBy(s => s.Epoch).ToDictionary(g => g.Key, g => (double)g.Max(s => s.Step));
         double At(EpochMetrics e) => lastStep.GetValueOrDefault(e.Epoch, e.Epoch);
-        var loss = new List<ChartSeries> { new("loss per step", steps.Select(s => ((double)s.Step, s.Loss)).ToArray(), Grey, StrokeWidth: 1) };
+        var log = steps.Count > 0 && steps.All(s => s.Loss > 0) && epochs.All(e => e.TrainLoss > 0 && e.TestLoss is null or > 0);
+        double Y(double loss) => log ? Math.Log10(loss) : loss;
+
+        var plot = New(title, "step", log ? "loss (log scale)" : "loss");
+        if (log)
+        {
+            LogTicks(plot.Axes.Left, v => v.ToString("G3", CultureInfo.InvariantCulture));
+        }
+
+        var (xs, ys) = Downsample(steps.Select(s => (double)s.Step).ToArray(), steps.Select(s => Y(s.Loss)).ToArray());
+        Line(plot, xs, ys, "loss per step", Colors.LightSteelBlue, markers: false, width: 1);
         if (epochs.Count > 0)
         {
-            loss.Add(new("train loss (epoch)", epochs.Select(e => (At(e), e.TrainLoss)).ToArray(), Blue, Markers: true));
+            Line(plot, [.. epochs.Select(At)], [.. epochs.Select(e => Y(e.TrainLoss))], "train loss (epoch)", Colors.C0);
         }
 
-        if (epochs.Any(e => e.TestLoss is not null))
+        var tested = epochs.Where(e => e.TestLoss is not null).ToArray();
+        if (tested.Length > 0)
         {
-            loss.Add(new("test loss", epochs.Where(e => e.TestLoss is not null).Select(e => (At(e), e.TestLoss!.Value)).ToArray(), Orange, Markers: true));
+            Line(plot, [.. tested.Select(At)], [.. tested.Select(e => Y(e.TestLoss!.Value))], "test loss", Colors.C1);
         }
 
-        var panels = new List<ChartPanel> { new("loss", loss, LogY: steps.Count > 0 && steps.All(s => s.Loss > 0)) };
-        var accuracy = new List<ChartSeries>();
-        if (epochs.Any(e => e.TrainAccuracy is not null))
+        var accuracies = new[] { ("train accuracy", Colors.C0, epochs.Where(e => e.TrainAccuracy is not null).Select(e => (At(e), e.TrainAccuracy!.Value))), ("test accuracy", Colors.C2, epochs.Where(e => e.TestAccuracy is not null).Select(e => (At(e), e.TestAccuracy!.Value))) };
+        foreach (var (name, color, points) in accuracies)
         {
-            accuracy.Add(new("train accuracy", epochs.Where(e => e.TrainAccuracy is not null).Select(e => (At(e), e.TrainAccuracy!.Value)).ToArray(), Blue, Markers: true));
+            var shown = points.ToArray();
+            if (shown.Length > 0)
+            {
+                var line = Line(plot, [.. shown.Select(p => p.Item1)], [.. shown.Select(p => p.Item2)], name, color);
+                // Told apart by open squares, not a dotted line: Skia's SVG canvas drops path effects, noisily.
+                line.MarkerShape = MarkerShape.OpenSquare;
+                line.LineWidth = 1;
+                line.Axes.YAxis = plot.Axes.Right;
+                plot.Axes.Right.Label.Text = "accuracy (open squares)";
+            }
         }
 
-        if (epochs.Any(e => e.TestAccuracy is not null))
-        {
-            accuracy.Add(new("test accuracy", epochs.Where(e => e.TestAccuracy is not null).Select(e => (At(e), e.TestAccuracy!.Value)).ToArray(), Green, Markers: true));
-        }
-
-        if (accuracy.Count > 0)
-        {
-            panels.Add(new("accuracy", accuracy, YMax: 1));
-        }
-
-        return SvgChart.Render(title, "step", panels);
+        Save(plot, path);
     }
 
     /// <summary>Bus bandwidth against message size on log axes, one line per worker count.</summary>
-    public static string BusBandwidth(IEnumerable<(int Workers, long Bytes, double Gbps)> rows, string title)
+    public static void WriteBusBandwidth(string path, IEnumerable<(int Workers, long Bytes, double Gbps)> rows, string title)
     {
-        string[] colors = [Blue, Orange, Green, "#d62728", "#9467bd"];
-        var series = rows.GroupBy(r => r.Workers).OrderBy(g => g.Key)
-            .Select((g, i) => new ChartSeries($"{g.Key} workers", g.OrderBy(r => r.Bytes).Select(r => ((double)r.Bytes, r.Gbps)).ToArray(), colors[i % colors.Length], Markers: true))
-            .ToArray();
-        // Ticks at powers of four from 1 KB (1 KB, 4 KB, … 64 MB), or of sixteen when that is too many to read.
-        var sizes = series.SelectMany(s => s.Points).Select(p => p.X).DefaultIfEmpty(1024).ToArray();
-        var ticks = Enumerable.Range(0, 16).Select(k => 1024 * Math.Pow(4, k)).Where(t => t >= sizes.Min() / 1.25 && t <= sizes.Max() * 1.25).ToArray();
-        if (ticks.Length > 8)
+        var plot = New(title, "message size", "bus bandwidth (GB/s, log scale)");
+        // Sizes on a base-2 log axis, so ticks land on round sizes (1 KB, 32 KB, 1 MB, …).
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
-            ticks = ticks.Where((_, i) => i % 2 == 0).ToArray();
+            LabelFormatter = v => ByteSizes.Format((long)Math.Round(Math.Pow(2, v))),
+            IntegerTicksOnly = true,
+        };
+        LogTicks(plot.Axes.Left, v => v.ToString("G3", CultureInfo.InvariantCulture));
+        var palette = new ScottPlot.Palettes.Category10();
+        var index = 0;
+        foreach (var group in rows.Where(r => r.Gbps > 0).GroupBy(r => r.Workers).OrderBy(g => g.Key))
+        {
+            var ordered = group.OrderBy(r => r.Bytes).ToArray();
+            Line(plot, [.. ordered.Select(r => Math.Log2(r.Bytes))], [.. ordered.Select(r => Math.Log10(r.Gbps))], $"{group.Key} workers", palette.GetColor(index++));
         }
 
-        return SvgChart.Render(title, "message size", [new ChartPanel("bus bandwidth (GB/s)", series, LogY: true)], logX: true, xFormat: b => ByteSizes.Format((long)b), xTicks: ticks);
+        Save(plot, path);
     }
 
-    public static void Write(string path, string svg)
+    /// <summary>Means of consecutive runs, so at most <see cref="MaxPoints"/> points remain.</summary>
+    public static (double[] X, double[] Y) Downsample(double[] xs, double[] ys)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (xs.Length <= MaxPoints)
+        {
+            return (xs, ys);
+        }
+
+        var run = (xs.Length + MaxPoints - 1) / MaxPoints;
+        var count = (xs.Length + run - 1) / run;
+        var x = new double[count];
+        var y = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            var from = i * run;
+            var to = Math.Min(xs.Length, from + run);
+            x[i] = xs.AsSpan(from, to - from).ToArray().Average();
+            y[i] = ys.AsSpan(from, to - from).ToArray().Average();
+        }
+
+        return (x, y);
+    }
+
+    private static Plot New(string title, string x, string y)
+    {
+        ChartFont.Install();
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        return plot;
+    }
+
+    private static ScottPlot.Plottables.Scatter Line(Plot plot, double[] xs, double[] ys, string name, Color color, bool markers = true, float width = 2)
+    {
+        var line = plot.Add.Scatter(xs, ys, color);
+        line.LegendText = name;
+        line.LineWidth = width;
+        line.MarkerSize = markers ? 6 : 0;
+        return line;
+    }
+
+    /// <summary>ScottPlot draws a log axis as log10 of the data with the labels put back (its documented recipe).</summary>
+    private static void LogTicks(IAxis axis, Func<double, string> label) =>
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => label(Math.Pow(10, v)),
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+        };
+
+    private static void Save(Plot plot, string svg)
+    {
+        plot.ShowLegend();
+        var directory = Path.GetDirectoryName(Path.GetFullPath(svg));
         if (directory is not null)
         {
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, svg);
+        plot.SaveSvg(svg, Width, Height);
+        plot.SavePng(Path.ChangeExtension(svg, ".png"), Width, Height);
     }
 }

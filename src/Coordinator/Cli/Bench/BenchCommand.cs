@@ -56,7 +56,7 @@ internal static class BenchCommand
             {
                 JsonFiles.Write(path, rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps }));
                 var plot = Path.ChangeExtension(path, ".svg");
-                Plots.Write(plot, Plots.BusBandwidth(rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce (--transport {links}), {n} worker processes, chunks of {chunk} KB"));
+                Plots.WriteBusBandwidth(plot, rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce (--transport {links}), {n} worker processes, chunks of {chunk} KB");
                 output.WriteLine($"plot: {plot} (bus bandwidth against message size)");
             }
 

@@ -78,7 +78,7 @@ internal sealed class MetricsFiles : IDisposable
         _epochs.Dispose();
         if (_stepHistory.Count > 0)
         {
-            Plots.Write(PlotPath, Plots.Training(_stepHistory, _epochHistory, _title));
+            Plots.WriteTraining(PlotPath, _stepHistory, _epochHistory, _title);
         }
     }
 }
