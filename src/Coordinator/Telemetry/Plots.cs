@@ -60,6 +60,7 @@ internal static class Plots
             }
         }
 
+        plot.ShowLegend();
         Save(plot, path);
     }
 
@@ -82,6 +83,7 @@ internal static class Plots
             Line(plot, [.. ordered.Select(r => Math.Log2(r.Bytes))], [.. ordered.Select(r => Math.Log10(r.Gbps))], $"{group.Key} workers", palette.GetColor(index++));
         }
 
+        plot.ShowLegend();
         Save(plot, path);
     }
 
@@ -108,7 +110,8 @@ internal static class Plots
         return (x, y);
     }
 
-    private static Plot New(string title, string x, string y)
+    /// <summary>A chart with the project's font, its title and axis labels: every chart starts here.</summary>
+    public static Plot New(string title, string x, string y)
     {
         ChartFont.Install();
         var plot = new Plot();
@@ -136,9 +139,10 @@ internal static class Plots
             IntegerTicksOnly = true,
         };
 
-    private static void Save(Plot plot, string svg)
+    /// <summary>Writes <paramref name="plot"/> as SVG and as PNG, at <paramref name="path"/> and beside it (whichever of the two it names).</summary>
+    public static void Save(Plot plot, string path)
     {
-        plot.ShowLegend();
+        var svg = Path.ChangeExtension(path, ".svg");
         var directory = Path.GetDirectoryName(Path.GetFullPath(svg));
         if (directory is not null)
         {

@@ -12,9 +12,6 @@ namespace Distributed.Coordinator.Cli;
 /// </summary>
 internal static class SweepPlots
 {
-    private const int Width = 800;
-    private const int Height = 500;
-
     /// <summary>Beyond this ratio of largest to smallest value a numeric parameter is drawn on a log axis.</summary>
     private const double LogAxisRatio = 50;
 
@@ -24,7 +21,6 @@ internal static class SweepPlots
     /// <summary>Writes the charts and returns their paths (the PNGs; each has an SVG beside it).</summary>
     public static IReadOnlyList<string> Write(string directory, IReadOnlyList<TrialRecord> trials, Objective objective)
     {
-        ChartFont.Install();
         var written = new List<string>
         {
             Save(ByTrial(trials, objective), Path.Combine(directory, "objective.png")),
@@ -170,19 +166,11 @@ internal static class SweepPlots
         return log ? Math.Log10(v) : v;
     }
 
-    private static Plot New(string title, string x, string y)
-    {
-        var plot = new Plot();
-        plot.Title(title);
-        plot.XLabel(x);
-        plot.YLabel(y);
-        return plot;
-    }
+    private static Plot New(string title, string x, string y) => Plots.New(title, x, y);
 
     private static string Save(Plot plot, string png)
     {
-        plot.SavePng(png, Width, Height);
-        plot.SaveSvg(Path.ChangeExtension(png, ".svg"), Width, Height);
+        Plots.Save(plot, png);
         return png;
     }
 }
