@@ -36,7 +36,7 @@ internal sealed class GrpcRingTransport : IRingTransport
         WorldSize = worldSize;
         _inbox = inbox;
         _right = (rank + 1) % worldSize;
-        _channel = GrpcChannel.ForAddress(ToUri(rightAddress), new GrpcChannelOptions
+        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(rightAddress), new GrpcChannelOptions
         {
             MaxSendMessageSize = GrpcHosting.MaxMessageBytes,
             MaxReceiveMessageSize = GrpcHosting.MaxMessageBytes,
@@ -56,8 +56,6 @@ internal sealed class GrpcRingTransport : IRingTransport
     public int Rank { get; }
 
     public int WorldSize { get; }
-
-    public static Uri ToUri(string address) => new(address.Contains("://", StringComparison.Ordinal) ? address : $"http://{address}");
 
     public void Send(in ChunkHeader header, ReadOnlySpan<float> data)
     {

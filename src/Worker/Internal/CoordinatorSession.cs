@@ -47,7 +47,7 @@ internal sealed class CoordinatorSession : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + joinTimeout;
         var delay = TimeSpan.FromMilliseconds(100);
-        var uri = GrpcRingTransport.ToUri(address);
+        var uri = PeerAddress.ToUri(address);
         while (true)
         {
             var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Distributed.Worker;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -52,13 +53,7 @@ internal sealed class DistributedOptionsSet
     {
         var source = Given(r, CoordinatorAddress) ? "--coordinator" : "COORDINATOR_ADDRESS";
         var address = Text(r, CoordinatorAddress, "COORDINATOR_ADDRESS") ?? throw new UsageException("worker needs --coordinator host:port (or COORDINATOR_ADDRESS)");
-        var withScheme = address.Contains("://", StringComparison.Ordinal) ? address : $"http://{address}";
-        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || uri.IsDefaultPort || uri.AbsolutePath != "/")
-        {
-            throw new UsageException($"{source} '{address}' is not host:port");
-        }
-
-        return address;
+        return PeerAddress.IsDialable(address) ? address : throw new UsageException($"{source} '{address}' is not host:port");
     }
 
     public string? Advertised(ParseResult r) => Text(r, Advertise, "POD_IP");
