@@ -34,6 +34,37 @@ public class GrpcRingTransportTests
     }
 
     [Fact]
+    public async Task ALinkThatCannotBeSharedFallsBackToGrpcThroughItsHello()
+    {
+        // Rank 0 may not map rank 1's segment (as under --transport grpc): it says hello over gRPC, and that link
+        // carries the ring; the other link goes through shared memory.
+        await using var a = await PeerHost.StartAsync();
+        await using var b = await PeerHost.StartAsync();
+        var offers = new[] { Core.Collectives.SharedMemory.ShmOffer.Create(1000), Core.Collectives.SharedMemory.ShmOffer.Create(1000) };
+        var grpc = new[] { new GrpcRingTransport(0, 2, b.Address, a.Inbox), new GrpcRingTransport(1, 2, a.Address, b.Inbox) };
+        var links = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Core.Collectives.SharedMemory.SharedMemoryRing.ConnectAsync(
+            r, 2, grpc[r], offers[r], new Core.Collectives.SharedMemory.ShmAddress(offers[1 - r].Path, offers[1 - r].Nonce), attach: r == 1, required: false,
+            TimeSpan.FromSeconds(20), _ => { }, CancellationToken.None)));
+        try
+        {
+            Assert.False(links[0].SendsShared);
+            Assert.False(links[1].ReceivesShared);
+            Assert.True(links[1].SendsShared && links[0].ReceivesShared);
+            var buffers = Enumerable.Range(0, 2).Select(r => Enumerable.Range(0, 5_003).Select(i => (float)(i + r)).ToArray()).ToArray();
+            var rings = links.Select(l => new RingCollectives(l, chunkFloats: 1000)).ToArray();
+            await Task.WhenAll(rings.Select((ring, r) => Task.Run(() => ring.AllReduceAsync(buffers[r], new CollectiveTag(1, 0), CancellationToken.None))));
+            Assert.All(buffers, buffer => Assert.Equal(Enumerable.Range(0, 5_003).Select(i => (float)((2 * i) + 1)), buffer));
+        }
+        finally
+        {
+            foreach (var link in links)
+            {
+                await link.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task APeerThatSendsGarbageBreaksTheLinkWithAReason()
     {
         await using var host = await PeerHost.StartAsync();
