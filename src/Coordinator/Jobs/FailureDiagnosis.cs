@@ -35,7 +35,7 @@ internal sealed class FailureDiagnosis
         (int Rank, TimeSpan Silent)? quietest = null;
         for (var rank = 0; rank < silentFor.Count; rank++)
         {
-            if (silentFor[rank] is { } silent && !HasReported(rank) && silent > Liveness.StoppedAfter && (quietest is null || silent > quietest.Value.Silent))
+            if (silentFor[rank] is { } silent && !HasReported(rank) && Liveness.Stopped(silent) && (quietest is null || silent > quietest.Value.Silent))
             {
                 quietest = (rank, silent);
             }

@@ -30,6 +30,6 @@ internal sealed class Liveness(int worldSize)
 
     public TimeSpan SilentFor(int rank) => SilentFor(rank, Stopwatch.GetTimestamp());
 
-    /// <summary>Whether rank <paramref name="rank"/> has been silent for longer than a live rank can be.</summary>
-    public bool Stopped(int rank, long now) => SilentFor(rank, now) > StoppedAfter;
+    /// <summary>The silence rule: longer than a live rank can be silent means stopped (frozen, cut off or gone).</summary>
+    public static bool Stopped(TimeSpan silence) => silence > StoppedAfter;
 }

@@ -94,12 +94,10 @@ internal sealed class StallMonitor : IDisposable
                 return null;
             }
 
-            var silent = Enumerable.Range(0, _done.Length)
-                .Select(r => _done[r] < step ? _liveness.SilentFor(r, now).TotalSeconds : 0)
-                .ToArray();
-            var stopped = Liveness.StoppedAfter.TotalSeconds;
-            var missing = Enumerable.Range(0, _done.Length).Where(r => _done[r] < step && (_waits[r]?.Wait.Step != step || silent[r] > stopped)).ToArray();
-            if (missing.Length == 0 && longest < _threshold.TotalSeconds + stopped)
+            var silence = Enumerable.Range(0, _done.Length).Select(r => _done[r] < step ? _liveness.SilentFor(r, now) : TimeSpan.Zero).ToArray();
+            var silent = silence.Select(s => s.TotalSeconds).ToArray();
+            var missing = Enumerable.Range(0, _done.Length).Where(r => _done[r] < step && (_waits[r]?.Wait.Step != step || Liveness.Stopped(silence[r]))).ToArray();
+            if (missing.Length == 0 && longest < _threshold.TotalSeconds + Liveness.StoppedAfter.TotalSeconds)
             {
                 // Every rank seems to wait: either a link is down, or a rank froze inside a wait it reported and its
                 // silence does not show yet. Hold the warning until it would.
@@ -108,10 +106,10 @@ internal sealed class StallMonitor : IDisposable
 
             _warnedStep = step;
             _warnedAtSeconds = longest;
-            var waiting = Enumerable.Range(0, _done.Length).Where(r => _waits[r] is not null && silent[r] <= stopped).ToArray();
+            var waiting = Enumerable.Range(0, _done.Length).Where(r => _waits[r] is not null && !Liveness.Stopped(silence[r])).ToArray();
             var waits = string.Join("; ", waiting.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"rank {r} {waited[r]:0.#} s at step {_waits[r]!.Value.Wait.Step} {Describe(_waits[r]!.Value.Wait)} for rank {_waits[r]!.Value.Wait.WaitingFor}")));
-            var quiet = string.Join(", ", missing.Where(r => silent[r] > stopped).Select(r => string.Create(CultureInfo.InvariantCulture, $"rank {r} for {silent[r]:0.#} s")));
+            var quiet = string.Join(", ", missing.Where(r => Liveness.Stopped(silence[r])).Select(r => string.Create(CultureInfo.InvariantCulture, $"rank {r} for {silent[r]:0.#} s")));
             return missing.Length > 0
                 ? $"warning: step {step} is stalled: {Ranks(missing)} {(missing.Length == 1 ? "has" : "have")} not arrived at its collectives (waiting: {waits}){(quiet.Length > 0 ? $"; silent: {quiet}" : "")}"
                 : $"warning: step {step} is stalled, yet every unfinished rank is waiting at its collectives ({waits}): a ring link, not a rank, is holding it up";

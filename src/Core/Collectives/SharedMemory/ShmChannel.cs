@@ -63,9 +63,6 @@ internal sealed unsafe class ShmChannel
 
     public long Capacity { get; }
 
-    /// <summary>The data area as one region, so a received payload can be handed out without copying.</summary>
-    public byte* Data => _data;
-
     /// <summary>The data area as <see cref="Memory{T}"/> (made once; slices of it need no allocation).</summary>
     public Memory<byte> DataMemory() => new MappedRegion(_data, checked((int)Capacity)).Memory;
 
