@@ -71,6 +71,7 @@ internal sealed class JobCoordinator
         var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize, SendSpans = Plan.SendSpans, WaitReportSeconds = Plan.WaitReport.TotalSeconds };
         welcome.Ring.AddRange(ranks.Select(s => s.Join.Address));
         welcome.Shm.AddRange(ranks.Select(s => s.Join.Shm ?? new ShmOffer()));
+        welcome.ResumeFrom = Plan.Resume?.Directory ?? "";
         Liveness.Heard(session.Rank);
         await responses.WriteAsync(new CoordinatorMessage { Welcome = welcome }, cancel).ConfigureAwait(false);
 

@@ -1,3 +1,5 @@
+using Distributed.Core.Checkpoints;
+
 namespace Distributed.Coordinator.Jobs;
 
 /// <summary>What a distributed job is; the coordinator drives it, the workers must agree with it.</summary>
@@ -34,6 +36,19 @@ internal sealed record JobPlan
 
     /// <summary>Workers report a collective wait once it lasts this long, for the stall warning (zero: never).</summary>
     public TimeSpan WaitReport { get; init; }
+
+    /// <summary>When and where the ranks write checkpoints; null: never.</summary>
+    public CheckpointPolicy? Checkpoints { get; init; }
+
+    /// <summary>The ZeRO stage the ranks train under, and the optimizer's name and state tensors: what a manifest records.</summary>
+    public int ZeroStage { get; init; }
+
+    public string OptimizerName { get; init; } = "";
+
+    public IReadOnlyList<string> OptimizerState { get; init; } = [];
+
+    /// <summary>The verified checkpoint every rank loads before it reports ready; null: a fresh start.</summary>
+    public ResumePoint? Resume { get; init; }
 
     public void Validate()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distributed.Core.Checkpoints;
 using Distributed.Core.DataParallel;
 using Distributed.Core.Telemetry;
 using Distributed.Core.Training;
@@ -33,6 +34,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
     private readonly Dictionary<long, StepDone?[]> _stepReports = [];
     private readonly Dictionary<long, Activity> _stepSpans = [];
+    private long _skipped;
 
     /// <summary>Called with every rank's report of each step, in rank order (benchmarks read timings and allocations).</summary>
     public Action<long, StepDone[]>? StepReported { get; init; }
@@ -45,6 +47,17 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
         var readies = await CollectAsync(WorkerMessage.BodyOneofCase.Ready, m => m.Ready, Awaited.Ready, cancel).ConfigureAwait(false);
         CheckIdenticalStart(readies);
+        var resume = plan.Resume?.Manifest;
+        if (resume is not null)
+        {
+            if (readies[0].ParameterChecksum != resume.ParameterChecksum)
+            {
+                throw new JobFailedException($"the ranks loaded parameters with checksum {readies[0].ParameterChecksum:x16} from {plan.Resume!.Directory}, whose manifest says {resume.ParameterChecksum:x16}");
+            }
+
+            report.Line($"resumed from {plan.Resume!.Directory}: step {resume.Step}, epoch {resume.Epoch} after {resume.BatchesDone} batches (written by {resume.WorldSize} ranks, ZeRO stage {resume.ZeroStage})");
+        }
+
         foreach (var (ready, rank) in readies.Select((r, i) => (r, i)))
         {
             report.Line($"rank {rank}: optimizer state {ready.OptimizerStateBytes:N0} bytes for {ready.ParameterCount:N0} parameters");
@@ -53,18 +66,21 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         job.Broadcast(new CoordinatorMessage { Start = new Start() });
         var batches = new BatchPlan(plan.TrainSamples, plan.BatchSize, plan.Seed);
         var tally = new EpochAccumulator(plan.TrainSamples, plan.Classifier);
-        long step = 0;
-        for (var epoch = 1; epoch <= plan.Epochs; epoch++)
+        long step = resume?.Step ?? 0;
+        _skipped = resume?.SkippedSteps ?? 0;
+        var (firstEpoch, firstBatch) = resume is null ? (1, 0) : (resume.Epoch, resume.BatchesDone);
+        for (var epoch = firstEpoch; epoch <= plan.Epochs; epoch++)
         {
             batches.BeginEpoch(epoch);
-            var firstStep = step + 1;
-            tally.BeginEpoch(epoch);
-            for (var b = 0; b < Math.Min(StepsAhead, batches.BatchesPerEpoch); b++)
+            var startBatch = epoch == firstEpoch ? firstBatch : 0;
+            var firstStep = step + 1 - startBatch;
+            tally.BeginEpoch(epoch, epoch == firstEpoch ? resume?.EpochLossSum ?? 0 : 0, epoch == firstEpoch ? resume?.EpochCorrect ?? 0 : 0);
+            for (var b = startBatch; b < Math.Min(startBatch + StepsAhead, batches.BatchesPerEpoch); b++)
             {
                 Assign(batches, b, firstStep + b, epoch);
             }
 
-            for (var b = 0; b < batches.BatchesPerEpoch; b++)
+            for (var b = startBatch; b < batches.BatchesPerEpoch; b++)
             {
                 step = firstStep + b;
                 var stepStart = Stopwatch.GetTimestamp();
@@ -82,6 +98,17 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
                 var batch = batches.Batch(b).Length;
                 tally.AddStep(loss, batch, fullBatch ? reports[0].Correct : reports.Sum(r => r.Correct));
+                if (reports[0].Skipped)
+                {
+                    _skipped++;
+                    report.Line($"step {step}: the gradient was not finite; every rank skipped the update ({_skipped} skipped so far)");
+                }
+
+                if (reports[0].Checkpoint is not null)
+                {
+                    WriteManifest(reports, step, epoch, b + 1, tally);
+                }
+
                 var seconds = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
                 report.Step(fullBatch
                     ? new StepMetrics(epoch, step, loss, reports[0].StepLength, batch, seconds, reports[0].GradientNorm, reports[0].FunctionEvaluations, reports[0].HessianProducts)
@@ -112,18 +139,69 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         return new DistributedResult(tally.Result(), finals[0].Parameters.Count > 0 ? finals[0].Parameters.ToArray() : null, checksum);
     }
 
+    /// <summary>Steps every rank skipped for a non-finite gradient, this run and the ones it resumed.</summary>
+    public long SkippedSteps => _skipped;
+
     private void Assign(BatchPlan batches, int batchIndex, long step, int epoch)
     {
         var global = batches.Batch(batchIndex);
         var span = StartStepSpan(step, epoch, global.Length);
+        var checkpoint = job.Plan.Checkpoints is { } policy && policy.IsDue(step, batchIndex == batches.BatchesPerEpoch - 1)
+            ? CheckpointDirectory.ForStep(policy.Root, step)
+            : "";
         foreach (var session in job.Ranks)
         {
             var (start, count) = BatchShards.Of(global.Length, session.Rank, job.Plan.WorldSize);
-            var assignment = new StepAssignment { Step = step, Epoch = epoch, GlobalBatch = global.Length, SentUnixNanos = ClockSync.NowUnixNanos() };
+            var assignment = new StepAssignment
+            {
+                Step = step, Epoch = epoch, GlobalBatch = global.Length, FirstPosition = start, CheckpointDirectory = checkpoint, SentUnixNanos = ClockSync.NowUnixNanos(),
+            };
             TraceContext.Inject(span, assignment.TraceContext);
             assignment.Indices.AddRange(global.Slice(start, count).ToArray());
             session.Send(new CoordinatorMessage { Step = assignment });
         }
+    }
+
+    /// <summary>
+    /// Every rank has written its shard of the checkpoint after <paramref name="step"/>: check they agree on the
+    /// parameters, write the manifest (which makes the checkpoint exist), and drop the oldest beyond the keep count.
+    /// </summary>
+    private void WriteManifest(StepDone[] reports, long step, int epoch, int batchesDone, EpochAccumulator tally)
+    {
+        var policy = job.Plan.Checkpoints!;
+        var directory = CheckpointDirectory.ForStep(policy.Root, step);
+        var missing = Array.FindIndex(reports, r => r.Checkpoint is null);
+        var differing = Array.FindIndex(reports, r => r.Checkpoint?.ParameterChecksum != reports[0].Checkpoint.ParameterChecksum);
+        if (missing >= 0 || differing >= 0)
+        {
+            throw new JobFailedException(missing >= 0
+                ? $"rank {missing} did not write its shard of checkpoint {directory}"
+                : $"rank {differing} holds different parameters from rank 0 at checkpoint step {step}");
+        }
+
+        var (lossSum, correct) = tally.EpochSums;
+        var first = reports[0].Checkpoint;
+        new CheckpointManifest
+        {
+            Config = policy.Config,
+            ParameterCount = reports.Sum(r => r.Checkpoint.Length),
+            ParameterChecksum = first.ParameterChecksum,
+            Step = step,
+            OptimizerSteps = step - _skipped,
+            SkippedSteps = _skipped,
+            Epoch = epoch,
+            BatchesDone = batchesDone,
+            EpochLossSum = lossSum,
+            EpochCorrect = correct,
+            WorldSize = job.Plan.WorldSize,
+            ZeroStage = job.Plan.ZeroStage,
+            Optimizer = job.Plan.OptimizerName,
+            State = job.Plan.OptimizerState,
+            Shards = [.. reports.Select(r => new CheckpointShard(r.Checkpoint.File, r.Checkpoint.Offset, r.Checkpoint.Length, r.Checkpoint.Bytes, r.Checkpoint.Sha256))],
+        }.Write(directory);
+        CheckpointDirectory.Prune(policy.Root, policy.Keep);
+        var bytes = reports.Sum(r => r.Checkpoint.Bytes);
+        report.Line($"checkpoint {directory}: {bytes / 1e6:0.###} MB in {reports.Length} shards, slowest rank {reports.Max(r => r.Checkpoint.Seconds) * 1000:0.#} ms");
     }
 
     /// <summary>The root of a step's trace, kept open (but not current) while later steps are assigned.</summary>

@@ -30,8 +30,8 @@ public sealed class FullBatchRank
         settings.Check(model);
         _model = model;
         _settings = settings;
-        _objective = new ReducedObjective(new ModelObjective(model, train, rank: ring.Rank), ring);
-        _body = new StepBody(model, train.TargetLength, ring.Rank);
+        _objective = new ReducedObjective(new ModelObjective(model, train), ring);
+        _body = new StepBody(model, train.TargetLength);
     }
 
     /// <summary>The method's state on this rank, roughly: the iterate, gradients and direction, plus L-BFGS's pairs.</summary>

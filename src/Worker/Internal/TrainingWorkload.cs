@@ -6,6 +6,7 @@ using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
 using Distributed.Core.Telemetry;
+using Distributed.Core.Training;
 using Distributed.Protocol;
 
 namespace Distributed.Worker.Internal;
@@ -19,6 +20,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 {
     private DataParallelTrainer? _trainer;
     private FullBatchRank? _fullBatch;
+    private long _lastStep;
 
     public Ready Describe(int worldSize, int rank)
     {
@@ -44,6 +46,14 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         {
             _trainer = new DataParallelTrainer(model, optimizer, schedule, context.Ring, parallel, data.Train.TargetLength);
             ready.OptimizerStateBytes = _trainer.OptimizerStateBytes;
+            if (context.ResumeFrom is { } directory)
+            {
+                // The coordinator verified this checkpoint and checked it fits this run; the shards are checked again as read.
+                _trainer.Resume(new ResumePoint(directory, CheckpointManifest.Read(directory)));
+                model.Backend.Download(model.Parameters.Values);
+                ready.ParameterChecksum = ParameterChecksum.Of(model.Parameters.Values.Span);
+                context.Log.WriteLine($"loaded checkpoint {directory}");
+            }
         }
 
         context.Session.Send(new WorkerMessage { Ready = ready });
@@ -64,6 +74,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     }
 
                     step.Indices.CopyTo(indices, 0);
+                    _lastStep = step.Step;
                     CheckIndices(indices.AsSpan(0, step.Indices.Count), data.Train.Count, step.Step);
                     if (_fullBatch is not null)
                     {
@@ -75,7 +86,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     ShardStepResult result;
                     using (var span = StartStepSpan(step, context))
                     {
-                        result = await _trainer!.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
+                        result = await _trainer!.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.FirstPosition, step.Step, cancel).ConfigureAwait(false);
                         if (span is not null && step.Indices.Count > 0)
                         {
                             // The rank's share of the global mean, as the mean over its own samples.
@@ -84,7 +95,14 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     }
 
                     var sent = context.Ring.BytesSent - sentBefore;
-                    context.Session.Send(new WorkerMessage { StepDone = StepReport(step, result.Loss, result.Correct, result.ComputeSeconds, result.CommunicationSeconds, sent) });
+                    var done = StepReport(step, result.Loss, result.Correct, result.ComputeSeconds, result.CommunicationSeconds, sent);
+                    done.Skipped = result.Skipped;
+                    if (step.CheckpointDirectory is { Length: > 0 } checkpoint)
+                    {
+                        done.Checkpoint = WriteCheckpoint(_trainer, checkpoint, step, context);
+                    }
+
+                    context.Session.Send(new WorkerMessage { StepDone = done });
                     Record(result, sent, context.Telemetry.RankTag);
                     context.Telemetry.Flush();
                     break;
@@ -128,6 +146,30 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         AllocatedBytes = GC.GetTotalAllocatedBytes(),
     };
 
+    /// <summary>This rank's shard of the checkpoint after <paramref name="step"/>, and what the manifest needs of it.</summary>
+    private CheckpointShardWritten WriteCheckpoint(DataParallelTrainer trainer, string directory, StepAssignment step, WorkerContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        CheckpointShard shard;
+        using (var span = Spans.StartChild(Spans.Checkpoint, context.Telemetry.RankTag, TraceContext.Extract(step.TraceContext)))
+        {
+            span?.SetTag(SpanTags.File, directory);
+            shard = trainer.WriteCheckpointShard(directory);
+        }
+
+        model.Backend.Download(model.Parameters.Values);
+        return new CheckpointShardWritten
+        {
+            File = shard.File,
+            Offset = shard.Offset,
+            Length = shard.Length,
+            Bytes = shard.Bytes,
+            Sha256 = shard.Sha256,
+            Seconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
+            ParameterChecksum = ParameterChecksum.Of(model.Parameters.Values.Span),
+        };
+    }
+
     /// <summary>One iteration of a full-batch method; every rank reports the all-reduced loss, which the coordinator takes from rank 0.</summary>
     private static async Task FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
     {
@@ -155,6 +197,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
     {
         model.Backend.Download(model.Parameters.Values);
         var values = model.Parameters.Values.Span;
+        NonFiniteGuard.CheckFinalParameters(values, _lastStep);
         if (context.Rank == 0 && savePath is not null)
         {
             using (var span = Spans.StartChild(Spans.Checkpoint, context.Telemetry.RankTag, TraceContext.Extract(finish.TraceContext)))
