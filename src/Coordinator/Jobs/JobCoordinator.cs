@@ -159,7 +159,7 @@ internal sealed class JobCoordinator
                     continue;
                 }
 
-                throw Failure(e.Rank, lost, awaited);
+                throw Failure(e.Rank, lost, awaited, rankLost: true);
             }
 
             if (e.Message!.BodyCase == WorkerMessage.BodyOneofCase.Failed)
@@ -195,12 +195,13 @@ internal sealed class JobCoordinator
         _ended.TrySetResult();
     }
 
-    /// <summary>The launcher saw a worker process exit before the job ended.</summary>
-    public void ReportProcessExit(int rank, int exitCode)
+    /// <summary>The launcher saw a worker process exit before the job ended; <paramref name="lastError"/> is the last line it wrote to standard error.</summary>
+    public void ReportProcessExit(int rank, int exitCode, string? lastError = null)
     {
         if (!Rendezvous.Complete.IsCompleted)
         {
-            _exitedBeforeJoin.TrySetResult($"the worker process for rank {rank} exited with code {exitCode} before the job started");
+            var why = lastError is null ? "" : $": {(lastError.StartsWith("error: ", StringComparison.Ordinal) ? lastError["error: ".Length..] : lastError)}";
+            _exitedBeforeJoin.TrySetResult($"the worker process for rank {rank} exited with code {exitCode} before the job started{why}");
         }
 
         _events.Writer.TryWrite(new SessionEvent(rank, null, $"its process exited with code {exitCode}"));
@@ -212,13 +213,13 @@ internal sealed class JobCoordinator
         {
             if (!s.Finished && Liveness.SilentFor(s.Rank) is var silent && silent > Plan.PeerTimeout)
             {
-                throw Failure(s.Rank, $"stopped answering (nothing for {silent.TotalSeconds:0} s)", awaited);
+                throw Failure(s.Rank, $"stopped answering (nothing for {silent.TotalSeconds:0} s)", awaited, rankLost: true);
             }
         }
     }
 
-    private static JobFailedException Failure(int rank, string what, Awaited awaited, string also = "") =>
-        new($"rank {rank} {what} {awaited}{also}");
+    private static JobFailedException Failure(int rank, string what, Awaited awaited, string also = "", bool rankLost = false) =>
+        new($"rank {rank} {what} {awaited}{also}") { RankLost = rankLost };
 
     /// <summary>
     /// A worker's failure report is often only the symptom: its ring neighbour died or froze, and that rank's lost
@@ -254,7 +255,7 @@ internal sealed class JobCoordinator
         }
 
         return diagnosis.Cause([.. _ranks.Select(s => s.Finished ? (TimeSpan?)null : Liveness.SilentFor(s.Rank))]) is { } cause
-            ? Failure(cause.Rank, cause.What, awaited, $"; the other ranks reported: {diagnosis.Reports}")
+            ? Failure(cause.Rank, cause.What, awaited, $"; the other ranks reported: {diagnosis.Reports}", rankLost: true)
             : new JobFailedException($"{diagnosis.Reports} (step {awaited.Step})");
     }
 

@@ -59,4 +59,11 @@ internal sealed record JobPlan
 }
 
 /// <summary>The job cannot finish; the message names the rank, the step and what was awaited.</summary>
-internal sealed class JobFailedException(string message) : Exception(message);
+internal sealed class JobFailedException(string message) : Exception(message)
+{
+    /// <summary>
+    /// A rank went away or went silent (its process died, its connection broke, it stopped answering): what a restart
+    /// from the last checkpoint can mend. A rank's own error report (divergence, a bad file) would only recur.
+    /// </summary>
+    public bool RankLost { get; init; }
+}

@@ -72,6 +72,9 @@ internal sealed record TrainSettings
 
     public int KeepCheckpoints { get; init; } = CheckpointDirectory.DefaultKeep;
 
+    /// <summary>Times a distributed job starts every rank again from the newest checkpoint after a rank was lost; 0: fail at once.</summary>
+    public int MaxRestarts { get; init; }
+
     /// <summary>A checkpoint, or a checkpoint directory (its newest intact checkpoint), to continue from.</summary>
     public string? Resume { get; init; }
 

@@ -182,6 +182,11 @@ internal static class JobSetup
             throw new UsageException("--checkpoint-every and --keep-checkpoints need --checkpoint-dir");
         }
 
+        if (s.MaxRestarts < 0)
+        {
+            throw new UsageException($"--max-restarts must be at least 0, got {s.MaxRestarts}");
+        }
+
         if (s.MaxSkips < 0)
         {
             throw new UsageException($"--max-skips must be at least 0, got {s.MaxSkips}");

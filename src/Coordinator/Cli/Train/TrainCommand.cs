@@ -36,6 +36,11 @@ internal static class TrainCommand
 
     private static int RunHere(TrainSettings settings, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
+        if (settings.MaxRestarts != 0)
+        {
+            throw new UsageException("--max-restarts restarts the worker processes of a distributed job; add --workers N");
+        }
+
         var job = JobSetup.Build(settings, log: output);
 
         // An ILGPU backend holds an accelerator (on ilgpu-cpu, a team of host threads) until disposed.
