@@ -37,6 +37,12 @@ internal sealed record JobPlan
     /// <summary>Workers report a collective wait once it lasts this long, for the stall warning (zero: never).</summary>
     public TimeSpan WaitReport { get; init; }
 
+    /// <summary>
+    /// A full-batch method's forward-pass chunk (0 for first-order training): each rank then gets whole chunks of the
+    /// training set in sample order (<see cref="Core.DataParallel.FullBatchShards"/>), not a slice of the shuffle.
+    /// </summary>
+    public int FullBatchChunk { get; init; }
+
     /// <summary>When and where the ranks write checkpoints; null: never.</summary>
     public CheckpointPolicy? Checkpoints { get; init; }
 

@@ -151,13 +151,17 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
             : "";
         foreach (var session in job.Ranks)
         {
-            var (start, count) = BatchShards.Of(global.Length, session.Rank, job.Plan.WorldSize);
+            var fullBatch = job.Plan.FullBatchChunk > 0;
+            var (start, count) = fullBatch
+                ? FullBatchShards.Of(global.Length, session.Rank, job.Plan.WorldSize, job.Plan.FullBatchChunk)
+                : BatchShards.Of(global.Length, session.Rank, job.Plan.WorldSize);
             var assignment = new StepAssignment
             {
                 Step = step, Epoch = epoch, GlobalBatch = global.Length, FirstPosition = start, CheckpointDirectory = checkpoint, SentUnixNanos = ClockSync.NowUnixNanos(),
             };
             TraceContext.Inject(span, assignment.TraceContext);
-            assignment.Indices.AddRange(global.Slice(start, count).ToArray());
+            // A full-batch step covers every sample, so whole chunks in sample order say the same set, split exactly.
+            assignment.Indices.AddRange(fullBatch ? Enumerable.Range(start, count) : global.Slice(start, count).ToArray());
             session.Send(new CoordinatorMessage { Step = assignment });
         }
     }

@@ -134,6 +134,7 @@ internal static class JobSetup
 
     public static JobPlan Plan(TrainJob job, int worldSize, string jobId) => new()
     {
+        FullBatchChunk = job.FullBatch is null ? 0 : Core.FullBatch.ModelObjective.DefaultChunk,
         Checkpoints = job.Checkpoints,
         Resume = job.Resume,
         ZeroStage = (int)job.Parallel.Zero,
