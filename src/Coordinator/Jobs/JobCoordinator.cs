@@ -82,9 +82,17 @@ internal sealed class JobCoordinator
             {
                 Liveness.Heard(session.Rank);
                 var message = requests.Current;
-                if (Observer?.Observe(session.Rank, message) != true && message.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
+                if (message.BodyCase == WorkerMessage.BodyOneofCase.StepsDone)
                 {
-                    _events.Writer.TryWrite(new SessionEvent(session.Rank, message, null));
+                    // Reports travel in batches; the driver and the observers take them one step at a time.
+                    foreach (var done in message.StepsDone.Steps)
+                    {
+                        Accept(session.Rank, new WorkerMessage { StepDone = done });
+                    }
+                }
+                else
+                {
+                    Accept(session.Rank, message);
                 }
             }
 
@@ -99,6 +107,14 @@ internal sealed class JobCoordinator
         await Task.WhenAny(_ended.Task, Task.Delay(Timeout.Infinite, cancel)).ConfigureAwait(false);
         session.Outbox.Writer.TryComplete();
         await pump.ConfigureAwait(false);
+    }
+
+    private void Accept(int rank, WorkerMessage message)
+    {
+        if (Observer?.Observe(rank, message) != true && message.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
+        {
+            _events.Writer.TryWrite(new SessionEvent(rank, message, null));
+        }
     }
 
     /// <summary>Waits until every worker has joined, then returns them by rank; a local worker that dies before joining ends the wait at once.</summary>
