@@ -33,8 +33,8 @@ public partial class CheckpointTests
 
         Assert.Contains($"resumed from {midEpoch}: step 15, epoch 2 after 5 batches", same.Stdout);
         Assert.Equal(whole.Parameters, same.Parameters);
-        Assert.True(RelativeError(resharded.Parameters, whole.Parameters) <= 1e-5);
-        Assert.True(RelativeError(oneProcess.Parameters, whole.Parameters) <= 1e-5);
+        Assert.True(Relative.Error(resharded.Parameters, whole.Parameters) <= 1e-5);
+        Assert.True(Relative.Error(oneProcess.Parameters, whole.Parameters) <= 1e-5);
     }
 
     [Fact]
@@ -141,18 +141,6 @@ public partial class CheckpointTests
         var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(180));
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         return stdout;
-    }
-
-    private static double RelativeError(float[] actual, float[] expected)
-    {
-        double diff = 0, norm = 0;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            diff += Math.Pow(actual[i] - expected[i], 2);
-            norm += Math.Pow(expected[i], 2);
-        }
-
-        return Math.Sqrt(diff / norm);
     }
 
     [GeneratedRegex(@"started rank \d+ as pid (\d+)")]

@@ -55,7 +55,7 @@ public class DataParallelResumeTests
         await Ranks(2, ZeroStage.Gradients, CheckpointDirectory.Resolve(first, TextWriter.Null), checkpointAfter: 6, second);
         var resumed = OneProcess(CheckpointDirectory.Resolve(second, TextWriter.Null));
 
-        Assert.True(RelativeError(resumed, uninterrupted) <= 1e-5, $"relative error {RelativeError(resumed, uninterrupted):E2}");
+        Assert.True(Relative.Error(resumed, uninterrupted) <= 1e-5, $"relative error {Relative.Error(resumed, uninterrupted):E2}");
     }
 
     /// <summary>
@@ -159,17 +159,5 @@ public class DataParallelResumeTests
                 yield return plan.Batch(b).ToArray();
             }
         }
-    }
-
-    private static double RelativeError(float[] actual, float[] expected)
-    {
-        double diff = 0, norm = 0;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            diff += Math.Pow(actual[i] - expected[i], 2);
-            norm += Math.Pow(expected[i], 2);
-        }
-
-        return Math.Sqrt(diff / norm);
     }
 }

@@ -51,7 +51,7 @@ public class DataParallelEquivalenceTests
 
         var ranks = await Distributed(settings, (ZeroStage)zero, n, bucketFloats: 300, chunkFloats: 64);
 
-        var error = RelativeError(ranks[0], reference);
+        var error = Relative.Error(ranks[0], reference);
         Assert.True(error <= 1e-5, $"{optimizer} zero {zero} N {n}: relative error {error:E2}");
         foreach (var other in ranks.Skip(1))
         {
@@ -69,8 +69,8 @@ public class DataParallelEquivalenceTests
 
         var ranks = await Distributed(settings, (ZeroStage)zero, 3, bucketFloats: 300, chunkFloats: 64);
 
-        Assert.True(RelativeError(ranks[2], reference) <= 1e-5);
-        Assert.True(RelativeError(reference, SingleProcess(Settings("adam"))) > 1e-3, "the clip was not active");
+        Assert.True(Relative.Error(ranks[2], reference) <= 1e-5);
+        Assert.True(Relative.Error(reference, SingleProcess(Settings("adam"))) > 1e-3, "the clip was not active");
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public class DataParallelEquivalenceTests
 
         var ranks = await Distributed(settings, ZeroStage.Gradients, 3, 1, 1, "linreg", data, batch: 4);
 
-        Assert.True(RelativeError(ranks[1], reference) <= 1e-6);
+        Assert.True(Relative.Error(ranks[1], reference) <= 1e-6);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public class DataParallelEquivalenceTests
 
         var ranks = await Distributed(settings, zero, n, bucketFloats: 1000, chunkFloats: 64, microBatches: microBatches);
 
-        Assert.True(RelativeError(ranks[0], expected) < 1e-5, $"relative error {RelativeError(ranks[0], expected)}");
+        Assert.True(Relative.Error(ranks[0], expected) < 1e-5, $"relative error {Relative.Error(ranks[0], expected)}");
         Assert.All(ranks, r => Assert.True(r.AsSpan().SequenceEqual(ranks[0])));
     }
 
@@ -156,8 +156,8 @@ public class DataParallelEquivalenceTests
 
         var ranks = await Distributed(settings, zero, n, bucketFloats: 300, chunkFloats: 64, microBatches: microBatches, dropout: 0.3f);
 
-        Assert.True(RelativeError(ranks[0], expected) < 1e-5, $"relative error {RelativeError(ranks[0], expected)}");
-        Assert.True(RelativeError(expected, SingleProcess(settings)) > 1e-3, "dropout was not active");
+        Assert.True(Relative.Error(ranks[0], expected) < 1e-5, $"relative error {Relative.Error(ranks[0], expected)}");
+        Assert.True(Relative.Error(expected, SingleProcess(settings)) > 1e-3, "dropout was not active");
         Assert.All(ranks, r => Assert.True(r.AsSpan().SequenceEqual(ranks[0])));
     }
 
@@ -168,7 +168,7 @@ public class DataParallelEquivalenceTests
 
         var accumulated = SingleProcess(settings, microBatches: 4);
 
-        Assert.True(RelativeError(accumulated, SingleProcess(settings)) < 1e-5);
+        Assert.True(Relative.Error(accumulated, SingleProcess(settings)) < 1e-5);
     }
 
     /// <summary>
@@ -235,16 +235,4 @@ public class DataParallelEquivalenceTests
 
     private static Model Build(string name, Dataset data, CpuBackend backend, float dropout = 0f) =>
         ModelZoo.Create(name, data.SampleShape, data.Classes > 0 ? data.Classes : data.TargetLength, backend, new ModelOptions(3, Dropout: dropout));
-
-    private static double RelativeError(float[] actual, float[] expected)
-    {
-        double diff = 0, norm = 0;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            diff += Math.Pow(actual[i] - expected[i], 2);
-            norm += Math.Pow(expected[i], 2);
-        }
-
-        return Math.Sqrt(diff / norm);
-    }
 }

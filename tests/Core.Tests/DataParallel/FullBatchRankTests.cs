@@ -46,7 +46,7 @@ public class FullBatchRankTests
         for (var k = 0; k < Iterations; k++)
         {
             Assert.True(Math.Abs(ranks[0].Losses[k] - referenceLosses[k]) <= 1e-12, $"{method} N {n} iteration {k + 1}: loss {ranks[0].Losses[k]:R} vs {referenceLosses[k]:R}");
-            var error = RelativeError(ranks[0].Iterates[k], referenceIterates[k]);
+            var error = Relative.Error(ranks[0].Iterates[k], referenceIterates[k]);
             Assert.True(error <= 1e-6, $"{method} N {n} iteration {k + 1}: ‖Δθ‖/‖θ‖ = {error:E2}");
             foreach (var other in ranks.Skip(1))
             {
@@ -97,19 +97,6 @@ public class FullBatchRankTests
             results[r] = (iterates, losses);
         })));
         return results;
-    }
-
-    /// <summary>‖a − b‖ / ‖b‖.</summary>
-    private static double RelativeError(float[] actual, float[] expected)
-    {
-        double diff = 0, norm = 0;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            diff += Math.Pow(actual[i] - expected[i], 2);
-            norm += Math.Pow(expected[i], 2);
-        }
-
-        return Math.Sqrt(diff / norm);
     }
 
     private static Model Build() => ModelZoo.Create("logreg", Data.SampleShape, Data.Classes, new CpuBackend(1), new ModelOptions(3));
