@@ -18,6 +18,9 @@ public static class Manifests
 
     public const string ConfigMountPath = "/etc/distributed";
 
+    /// <summary>The key of the job's Secret that holds the job secret (the file DISTRIBUTED_SECRET_FILE names in every pod).</summary>
+    public const string SecretKey = "secret";
+
     public const string GpuResource = "nvidia.com/gpu";
 
     public static RenderedJob Base() => new(
@@ -65,6 +68,25 @@ public static class Manifests
         return rendered;
     }
 
+    /// <summary>
+    /// The job's Secret, which every pod mounts (see the base manifests): <paramref name="files"/> by key, such as the
+    /// job secret under <see cref="SecretKey"/>. It is never part of a <see cref="RenderedJob"/>, so a dry run, which
+    /// prints one, shows where the Secret is mounted and never what it holds.
+    /// </summary>
+    public static V1Secret Secret(ClusterJob job, IReadOnlyDictionary<string, string> files) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Type = "Opaque",
+        Metadata = new V1ObjectMeta
+        {
+            Name = new JobNames(job.Name).Secret,
+            NamespaceProperty = job.Namespace,
+            Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = BaseName, [JobNames.InstanceLabel] = job.Name },
+        },
+        StringData = files.ToDictionary(),
+    };
+
     private static void Fill(V1Job job, string image, Resources resources, JobNames names, string instance)
     {
         SetInstance(job.Spec.Template.Metadata.Labels, instance);
@@ -86,6 +108,11 @@ public static class Manifests
             if (volume.ConfigMap is { } configMap)
             {
                 configMap.Name = names.Renamed(configMap.Name);
+            }
+
+            if (volume.Secret is { } secret)
+            {
+                secret.SecretName = names.Renamed(secret.SecretName);
             }
         }
     }
@@ -137,6 +164,9 @@ public sealed record JobNames(string Job)
     public string Coordinator => $"{Job}-coordinator";
 
     public string Workers => $"{Job}-workers";
+
+    /// <summary>The job's Secret, made by `submit` and owned by the coordinator Job.</summary>
+    public string Secret => $"{Job}-secret";
 
     public string PodSelector(string component) => $"{InstanceLabel}={Job},{ComponentLabel}={component}";
 

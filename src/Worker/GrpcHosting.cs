@@ -47,7 +47,8 @@ public static class GrpcHosting
         {
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
-            o.EnableDetailedErrors = true;
+            // An exception's text is for this process's log, not for whoever called: a stranger learns nothing from it.
+            o.EnableDetailedErrors = false;
         });
         // The standard grpc.health.v1 service, which Kubernetes' gRPC probes call. With no check registered it
         // answers UNKNOWN, which fails a probe; one that always passes makes it SERVING while the server answers.

@@ -18,8 +18,6 @@ namespace Distributed.Worker;
 /// </summary>
 internal sealed class GrpcRingTransport : IRingTransport
 {
-    public const string RankHeader = "x-ring-rank";
-
     private readonly PeerInbox _inbox;
     private readonly GrpcChannel _channel;
     private readonly AsyncClientStreamingCall<OutboundChunk, RingClosed> _call;
@@ -30,7 +28,8 @@ internal sealed class GrpcRingTransport : IRingTransport
     private volatile Exception? _failure;
     private ReceivedChunk? _lastReceived;
 
-    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox)
+    /// <param name="credential">this rank's ring credential (<see cref="Security.RingCredential.Headers"/>), which the right neighbour checks.</param>
+    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox, Metadata credential)
     {
         Rank = rank;
         WorldSize = worldSize;
@@ -48,8 +47,7 @@ internal sealed class GrpcRingTransport : IRingTransport
                 ConnectTimeout = TimeSpan.FromSeconds(10),
             },
         });
-        var headers = new Metadata { { RankHeader, rank.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(headers));
+        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(credential));
         _writer = Task.Run(WriteLoopAsync);
     }
 

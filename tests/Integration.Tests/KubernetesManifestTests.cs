@@ -14,12 +14,12 @@ namespace Distributed.Integration.Tests;
 public class KubernetesManifestTests
 {
     /// <summary>What the commands read (DistributedOptionsSet, WorkerCommand): nothing more, nothing less.</summary>
-    private static readonly string[] CoordinatorVariables = ["WORLD_SIZE", "COORDINATOR_PORT", "JOB_ID"];
+    private static readonly string[] CoordinatorVariables = ["WORLD_SIZE", "COORDINATOR_PORT", "JOB_ID", "POD_IP", "DISTRIBUTED_SECRET_FILE"];
 
-    private static readonly string[] WorkerVariables = ["COORDINATOR_ADDRESS", "JOB_ID", "JOB_COMPLETION_INDEX", "POD_IP"];
+    private static readonly string[] WorkerVariables = ["COORDINATOR_ADDRESS", "JOB_ID", "JOB_COMPLETION_INDEX", "POD_IP", "DISTRIBUTED_SECRET_FILE"];
 
     /// <summary>Role variables the test process might have inherited; a pod gets only what its manifest lists.</summary>
-    private static readonly string[] RoleVariables = ["WORLD_SIZE", "RANK", "JOB_COMPLETION_INDEX", "COORDINATOR_ADDRESS", "COORDINATOR_PORT", "JOB_ID", "POD_IP"];
+    private static readonly string[] RoleVariables = ["WORLD_SIZE", "RANK", "JOB_COMPLETION_INDEX", "COORDINATOR_ADDRESS", "COORDINATOR_PORT", "JOB_ID", "POD_IP", "DISTRIBUTED_SECRET_FILE", "DISTRIBUTED_SECRET"];
 
     [Fact]
     public async Task PodsStartedFromTheRenderedManifestsTrainTogether()
@@ -28,6 +28,11 @@ public class KubernetesManifestTests
         var (code, yaml, stderr) = await ProgramRun.RunAsync(["submit", "--dry-run", "--name", "k8s-env", "--workers", "2", .. train], TimeSpan.FromSeconds(60));
         Assert.True(code == 0, stderr);
         var objects = KubernetesYaml.LoadAllFromString(yaml, strict: true);
+
+        // The dry run shows where the job's Secret is mounted, never a Secret itself; `submit` would make it.
+        Assert.Empty(objects.OfType<V1Secret>());
+        var secretText = Distributed.Worker.Security.JobSecret.Create().ToText();
+        var secrets = new Dictionary<string, Dictionary<string, string>> { ["k8s-env-secret"] = new() { ["secret"] = secretText } };
         var coordinatorJob = Assert.Single(objects.OfType<V1Job>(), j => j.Spec.CompletionMode != "Indexed");
         var workersJob = Assert.Single(objects.OfType<V1Job>(), j => j.Spec.CompletionMode == "Indexed");
         Assert.Equal(2, workersJob.Spec.Parallelism);
@@ -35,10 +40,10 @@ public class KubernetesManifestTests
         using var dir = new TempDirectory("k8s-env-");
         var scratch = dir.Path;
         LocalPod? coordinatorPod = null;
-        var coordinator = new LocalPod(objects, coordinatorJob, null, scratch, port => coordinatorPod!.Ports[port]);
+        var coordinator = new LocalPod(objects, coordinatorJob, null, scratch, port => coordinatorPod!.Ports[port], secrets);
         coordinatorPod = coordinator;
         var workers = Enumerable.Range(0, workersJob.Spec.Completions!.Value)
-            .Select(i => new LocalPod(objects, workersJob, i, scratch, port => coordinator.Ports[port]))
+            .Select(i => new LocalPod(objects, workersJob, i, scratch, port => coordinator.Ports[port], secrets))
             .ToList();
         Assert.Equal(CoordinatorVariables.Order(), coordinator.Environment.Keys.Order());
         Assert.All(workers, w => Assert.Equal(WorkerVariables.Order(), w.Environment.Keys.Order()));
@@ -46,7 +51,7 @@ public class KubernetesManifestTests
 
         using var coordinatorRun = new ProgramRun(coordinator.Arguments, coordinator.Environment.ToDictionary(), RoleVariables);
         var coordinatorPort = coordinator.Ports.Values.Single();
-        await coordinatorRun.WaitForOutputAsync($"coordinator of job 'k8s-env' listening on 0.0.0.0:{coordinatorPort} for 2 workers", TimeSpan.FromSeconds(60));
+        await coordinatorRun.WaitForOutputAsync($"coordinator of job 'k8s-env' listening on 127.0.0.1:{coordinatorPort} for 2 workers", TimeSpan.FromSeconds(60));
         await AssertServingAsync(coordinator, coordinatorRun);
 
         // Rank 1 starts first and must still be rank 1: the rank comes from the completion index, not join order.
@@ -63,6 +68,7 @@ public class KubernetesManifestTests
         var parameters = coordinatorRun.Stdout.Split('\n').Single(l => l.StartsWith("parameters:", StringComparison.Ordinal))["parameters:".Length..].Split(',').Select(double.Parse).ToArray();
         Assert.Equal(2.0, parameters[0], 2);
         Assert.Equal(0.0, parameters[1], 2);
+        Assert.All(new[] { coordinatorRun, rank0, rank1 }, run => Assert.DoesNotContain(secretText, run.Stdout + run.Stderr, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Every probe of the pod, on the port it names, answers SERVING from the standard gRPC health service (retrying while the process starts).</summary>

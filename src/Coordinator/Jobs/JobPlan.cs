@@ -10,6 +10,9 @@ internal sealed record JobPlan
     /// <summary>The canonical configuration every joining worker must send verbatim.</summary>
     public required string Config { get; init; }
 
+    /// <summary>What every call of the job proves; a fresh one unless the job's processes were handed one (`coordinator --secret-file`).</summary>
+    public Worker.Security.JobSecret Secret { get; init; } = Worker.Security.JobSecret.Create();
+
     /// <summary>Training samples; 0 for a collectives benchmark.</summary>
     public int TrainSamples { get; init; }
 

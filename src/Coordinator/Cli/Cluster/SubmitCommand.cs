@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using Distributed.Kubernetes;
+using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Cli;
 
 /// <summary>
 /// `submit`: renders a job from the checked-in manifests (deploy/k8s/base) and creates it on the cluster, or prints
 /// it with --dry-run. The training flags given here go, exactly as given, into the job's ConfigMap, which both roles
-/// read, so the coordinator and every worker run the same configuration.
+/// read, so the coordinator and every worker run the same configuration; a new job secret goes into the job's
+/// Secret, which every pod mounts and a dry run never prints.
 /// </summary>
 internal static class SubmitCommand
 {
@@ -46,13 +48,17 @@ internal static class SubmitCommand
 
             if (r.GetValue(dryRun))
             {
+                // The pods' references to the job's Secret are in the manifests; what it would hold is made only on submit.
+                output.WriteLine($"# Secret {new JobNames(job.Name).Secret} (key '{Manifests.SecretKey}': the job's secret) is made by submit and never printed.");
                 output.Write(Manifests.Render(job).ToYaml());
                 return CliApp.Ok;
             }
 
             using var cluster = c.Open(r);
             var submitter = new JobSubmitter(cluster);
-            await submitter.SubmitAsync(Manifests.Render(job with { Namespace = cluster.Namespace }), output, cancel);
+            var placed = job with { Namespace = cluster.Namespace };
+            var secret = Manifests.Secret(placed, new Dictionary<string, string> { [Manifests.SecretKey] = JobSecret.Create().ToText() });
+            await submitter.SubmitAsync(Manifests.Render(placed), secret, output, cancel);
             output.WriteLine($"submitted job '{job.Name}' ({job.Workers} workers) to namespace '{cluster.Namespace}' at {cluster.Server}");
             output.WriteLine($"follow it with: status {job.Name}   logs {job.Name} --follow");
             return CliApp.Ok;

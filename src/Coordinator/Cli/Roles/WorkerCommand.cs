@@ -24,9 +24,10 @@ internal static class WorkerCommand
             {
                 CoordinatorAddress = d.Coordinator(r),
                 JobId = d.Job(r),
+                Secret = d.Secret(r, "worker"),
                 Config = "",
                 RequestedRank = d.WorkerRank(r),
-                Host = r.GetValue(d.Host)!,
+                Host = d.ListenHost(r),
                 Port = d.WorkerPort(r),
                 Advertise = d.Advertised(r),
                 JoinTimeout = Limits.Seconds(s.JoinTimeoutSeconds, "--join-timeout"),

@@ -98,6 +98,6 @@ internal static class TrainCommand
         var job = JobSetup.Build(settings, JobRole.Coordinator);
         var workload = o.WorkerArguments(settings with { Threads = threads }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
         output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
-        return DistributedRun.CoordinateAsync(job, workers, $"local-{Environment.ProcessId}", "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
+        return DistributedRun.CoordinateAsync(job, workers, $"local-{Environment.ProcessId}", Worker.Security.JobSecret.Create(), "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
     }
 }
