@@ -29,13 +29,14 @@ internal sealed class GrpcRingTransport : IRingTransport
     private ReceivedChunk? _lastReceived;
 
     /// <param name="credential">this rank's ring credential (<see cref="Security.RingCredential.Headers"/>), which the right neighbour checks.</param>
-    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox, Metadata credential)
+    /// <param name="tls">the job's certificates when it uses mutual TLS.</param>
+    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox, Metadata credential, Security.JobTls? tls = null)
     {
         Rank = rank;
         WorldSize = worldSize;
         _inbox = inbox;
         _right = (rank + 1) % worldSize;
-        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(rightAddress), new GrpcChannelOptions
+        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(rightAddress, tls is not null), new GrpcChannelOptions
         {
             MaxSendMessageSize = GrpcHosting.MaxMessageBytes,
             MaxReceiveMessageSize = GrpcHosting.MaxMessageBytes,
@@ -45,6 +46,7 @@ internal sealed class GrpcRingTransport : IRingTransport
                 KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
+                SslOptions = tls?.ClientOptions() ?? new(),
             },
         });
         _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(credential));

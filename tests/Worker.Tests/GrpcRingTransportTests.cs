@@ -140,7 +140,7 @@ public class GrpcRingTransportTests
 
         private StringWriter LogWriter { get; }
 
-        public static async Task<PeerHost> StartAsync(int? left = 0, int chunkFloats = 1000)
+        public static async Task<PeerHost> StartAsync(int? left = 0, int chunkFloats = 1000, JobTls? tls = null)
         {
             var inbox = new PeerInbox(chunkFloats);
             if (left is { } rank)
@@ -150,7 +150,7 @@ public class GrpcRingTransportTests
 
             var log = new StringWriter();
             var refusals = new Refusals("ring", log);
-            var app = GrpcHosting.Build("127.0.0.1", 0, services => services.AddSingleton(inbox).AddSingleton(new RingAdmission(Secret, JobId, refusals)));
+            var app = GrpcHosting.Build("127.0.0.1", 0, tls, services => services.AddSingleton(inbox).AddSingleton(new Admission(Secret, JobId, tls, refusals)));
             app.MapGrpcService<PeerService>();
             await app.StartAsync();
             return new PeerHost(app, inbox, refusals, log);

@@ -21,7 +21,8 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     /// <param name="log">where refused calls are reported (once per caller).</param>
     public static async Task<CoordinatorHost> StartAsync(JobCoordinator job, string host, int port, TextWriter log, CancellationToken cancel)
     {
-        var app = GrpcHosting.Build(host, port, services => services.AddSingleton(job).AddSingleton(new SessionNonces()).AddSingleton(new Refusals("coordinator", log)));
+        var admission = new Admission(job.Plan.Secret, job.Plan.JobId, job.Plan.Tls, new Refusals("coordinator", log));
+        var app = GrpcHosting.Build(host, port, job.Plan.Tls, services => services.AddSingleton(job).AddSingleton(new SessionNonces()).AddSingleton(admission));
         app.MapGrpcService<CoordinatorService>();
         await app.StartAsync(cancel).ConfigureAwait(false);
         return new CoordinatorHost(app, GrpcHosting.BoundPort(app));

@@ -45,6 +45,7 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
                 "--host", "127.0.0.1",
                 "--port", "0",
                 "--job-id", job.Plan.JobId,
+                .. job.Plan.Tls is null ? Array.Empty<string>() : ["--tls"],
             ]);
         }
     }
@@ -66,7 +67,12 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
         // The job's secret goes by the environment, which only this user can read, never by the command line,
         // which anyone on the machine can; a secret file this process inherited would take precedence, so it goes.
         start.Environment.Remove(JobSecret.FileVariable);
+        start.Environment.Remove(JobTls.DirectoryVariable);
         start.Environment[JobSecret.Variable] = job.Plan.Secret.ToText();
+        if (job.Plan.Tls is { } tls)
+        {
+            start.Environment[JobTls.BundleVariable] = tls.ToBundle();
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker for rank {rank}");
         process.OutputDataReceived += (_, e) => Write(rank, e.Data);

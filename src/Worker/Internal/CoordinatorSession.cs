@@ -45,11 +45,11 @@ internal sealed class CoordinatorSession : IAsyncDisposable
     public ClockSync Clock { get; } = new();
 
     /// <summary>Joins with a session proof over a fresh nonce from the coordinator (<see cref="SessionProof"/>), asked for anew on every attempt.</summary>
-    public static async Task<CoordinatorSession> JoinAsync(string address, JoinRequest join, JobSecret secret, TimeSpan joinTimeout, TextWriter log, CancellationToken cancel)
+    public static async Task<CoordinatorSession> JoinAsync(string address, JoinRequest join, JobSecret secret, JobTls? tls, TimeSpan joinTimeout, TextWriter log, CancellationToken cancel)
     {
         var deadline = DateTime.UtcNow + joinTimeout;
         var delay = TimeSpan.FromMilliseconds(100);
-        var uri = PeerAddress.ToUri(address);
+        var uri = PeerAddress.ToUri(address, tls is not null);
         while (true)
         {
             var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
@@ -59,6 +59,7 @@ internal sealed class CoordinatorSession : IAsyncDisposable
                     ConnectTimeout = TimeSpan.FromSeconds(5),
                     KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                     KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                    SslOptions = tls?.ClientOptions() ?? new(),
                 },
             });
             var client = new Protocol.Coordinator.CoordinatorClient(channel);

@@ -5,9 +5,6 @@ using Grpc.Core;
 
 namespace Distributed.Worker.Internal;
 
-/// <summary>Who may stream into this worker: the job (its secret and id), and where refusals are reported.</summary>
-internal sealed record RingAdmission(JobSecret Secret, string JobId, Refusals Refusals);
-
 /// <summary>
 /// The worker's Peer service: moves its left neighbour's ring chunks into the <see cref="PeerInbox"/>, once the
 /// caller has proven it is that neighbour. Bound by hand to <see cref="RingMethod.Receive"/> rather than through
@@ -15,7 +12,7 @@ internal sealed record RingAdmission(JobSecret Secret, string JobId, Refusals Re
 /// virtual: grpc-dotnet binds only a virtual handler declared on the binding type.
 /// </summary>
 [BindServiceMethod(typeof(PeerService), nameof(BindService))]
-internal class PeerService(PeerInbox inbox, RingAdmission admission)
+internal class PeerService(PeerInbox inbox, Admission admission)
 {
     /// <summary>
     /// Called by grpc-dotnet without an instance: it only learns the methods here, then resolves the handler by
@@ -29,6 +26,7 @@ internal class PeerService(PeerInbox inbox, RingAdmission admission)
         // Nothing of a stream is read before its caller has proven which rank of this job it is, and this worker's
         // welcome has said that rank is its left neighbour: an outsider, another rank or another job's process is
         // refused, even when it came first, and the real neighbour still gets in.
+        admission.RequireJobCertificate(context);
         if (RingCredential.Verify(context.RequestHeaders, admission.Secret, admission.JobId) is not { } from)
         {
             throw admission.Refusals.Refuse(context, "no valid ring credential");

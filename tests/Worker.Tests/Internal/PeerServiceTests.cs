@@ -150,6 +150,41 @@ public class PeerServiceTests
         Assert.Equal(0, host.Refusals.Count);
     }
 
+    [Fact]
+    public async Task OverTlsTheNeighbourWithTheJobsCertificateGetsIn()
+    {
+        var tls = JobTls.Create(JobId);
+        await using var host = await PeerHost.StartAsync(left: 0, tls: tls);
+        await using var neighbour = new GrpcRingTransport(0, 2, host.Address, new PeerInbox(1000), RingCredential.Headers(RingSecret(), JobId, 0), tls);
+        neighbour.Send(One, [5f]);
+
+        Assert.Equal(5f, BitConverter.ToSingle((await host.Inbox.Reader.ReadAsync().AsTask().WaitAsync(Patience)).Payload.Span));
+    }
+
+    [Fact]
+    public async Task OverTlsAClientWithoutACertificateFromTheJobsCaIsRefusedEvenWithTheRightCredential()
+    {
+        var tls = JobTls.Create(JobId);
+        await using var host = await PeerHost.StartAsync(left: 0, tls: tls);
+        var stranger = JobTls.Create("another-job");
+
+        foreach (var certificates in new[] { [], new[] { stranger.Certificate } })
+        {
+            using var channel = GrpcChannel.ForAddress($"https://{host.Address}", new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { SslOptions = new() { ClientCertificates = [.. certificates], RemoteCertificateValidationCallback = (_, _, _, _) => true } },
+            });
+            using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(RawRing, null, new CallOptions(RingCredential.Headers(RingSecret(), JobId, 0)));
+            var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Patience));
+
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+            Assert.Equal("refused", refused.Status.Detail);
+        }
+
+        Assert.Equal(2, host.Refusals.Count);
+        Assert.Equal(0, host.Inbox.Reader.Count);
+    }
+
     /// <summary>The secret the test's <see cref="PeerHost"/>s hold.</summary>
     private static JobSecret RingSecret() => GrpcRingTransportTests.Secret;
 

@@ -32,9 +32,11 @@ internal sealed class DistributedOptionsSet
 
     public Option<string> SecretFile { get; } = new("--secret-file") { Description = $"file holding the job's secret, {2 * JobSecret.Bytes} hex digits (env {JobSecret.FileVariable}); the secret itself never goes on a command line" };
 
-    public IEnumerable<Option> ForCoordinator => [Workers, JobId, Host, Port, SecretFile];
+    public Option<bool> Tls { get; } = new("--tls") { Description = $"mutual TLS between the job's processes, under the job's own CA (train --workers: certificates made in memory; coordinator, worker: on also when env {JobTls.DirectoryVariable} names a directory with {JobTls.CaFile}, {JobTls.CertificateFile}, {JobTls.KeyFile})" };
 
-    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise, SecretFile];
+    public IEnumerable<Option> ForCoordinator => [Workers, JobId, Host, Port, SecretFile, Tls];
+
+    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise, SecretFile, Tls];
 
     /// <summary>The world size a coordinator waits for.</summary>
     public int WorldSize(ParseResult r) => Limits.WorldSize(Int(r, Workers, "WORLD_SIZE") ?? 0);
@@ -66,6 +68,35 @@ internal sealed class DistributedOptionsSet
     /// interface on one machine; every interface only when asked for.
     /// </summary>
     public string ListenHost(ParseResult r) => Text(r, Host, "POD_IP") ?? "127.0.0.1";
+
+    /// <summary>
+    /// The job's certificates, when this role uses TLS (--tls, or DISTRIBUTED_TLS_DIR set as `submit` sets it): from
+    /// the directory DISTRIBUTED_TLS_DIR names (a mounted Kubernetes Secret), else DISTRIBUTED_TLS (set by the local launcher).
+    /// </summary>
+    public JobTls? Certificates(ParseResult r, string role)
+    {
+        var directory = Environment.GetEnvironmentVariable(JobTls.DirectoryVariable) is { Length: > 0 } d ? d : null;
+        if (!r.GetValue(Tls) && directory is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (directory is not null)
+            {
+                return JobTls.ReadDirectory(directory, JobTls.DirectoryVariable);
+            }
+
+            return Environment.GetEnvironmentVariable(JobTls.BundleVariable) is { Length: > 0 } bundle
+                ? JobTls.FromBundle(bundle, JobTls.BundleVariable)
+                : throw new UsageException($"{role} --tls needs the job's certificates: {JobTls.DirectoryVariable} naming a directory with {JobTls.CaFile}, {JobTls.CertificateFile} and {JobTls.KeyFile}");
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
 
     /// <summary>
     /// The job's secret: from --secret-file, else the file named by DISTRIBUTED_SECRET_FILE (a mounted Kubernetes

@@ -25,6 +25,7 @@ internal static class WorkerCommand
                 CoordinatorAddress = d.Coordinator(r),
                 JobId = d.Job(r),
                 Secret = d.Secret(r, "worker"),
+                Tls = d.Certificates(r, "worker"),
                 Config = "",
                 RequestedRank = d.WorkerRank(r),
                 Host = d.ListenHost(r),

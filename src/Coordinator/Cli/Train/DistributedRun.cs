@@ -14,7 +14,7 @@ internal static class DistributedRun
     /// (<paramref name="local"/>), or remote ones that join on <paramref name="host"/>:<paramref name="port"/>.
     /// </summary>
     public static async Task<int> CoordinateAsync(
-        TrainJob job, int workers, string jobId, JobSecret secret, string host, int port, LocalWorkers? local,
+        TrainJob job, int workers, string jobId, JobSecret secret, JobTls? tls, string host, int port, LocalWorkers? local,
         TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel, Action<int, TextWriter>? listening = null)
     {
         using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
@@ -23,7 +23,7 @@ internal static class DistributedRun
         Describe(job, console);
         var liveness = new Liveness(workers);
         using var telemetry = Telemetry(job, workers, liveness, t, r, console);
-        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId) with { Secret = secret, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport }, liveness) { Observer = telemetry };
+        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId) with { Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport }, liveness) { Observer = telemetry };
         return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, progress, telemetry, token), cancel,
             listening is null ? null : bound => listening(bound, console));
     }
