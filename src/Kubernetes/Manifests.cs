@@ -21,6 +21,12 @@ public static class Manifests
     /// <summary>The key of the job's Secret that holds the job secret (the file DISTRIBUTED_SECRET_FILE names in every pod).</summary>
     public const string SecretKey = "secret";
 
+    /// <summary>Where every pod mounts the job's Secret, as the base manifests say.</summary>
+    public const string SecretMountPath = "/etc/job-secret";
+
+    /// <summary>Set to the Secret's mount path in a TLS job's pods: the roles then take their certificates from there (see DistributedOptionsSet).</summary>
+    public const string TlsDirectoryVariable = "DISTRIBUTED_TLS_DIR";
+
     public const string GpuResource = "nvidia.com/gpu";
 
     public static RenderedJob Base() => new(
@@ -58,6 +64,14 @@ public static class Manifests
         rendered.WorkersJob.Spec.Template.Spec.Subdomain = names.Workers;
         Fill(rendered.CoordinatorJob, job.Image, job.CoordinatorResources, names, job.Name);
         Fill(rendered.WorkersJob, job.EffectiveWorkerImage, job.WorkerResources, names, job.Name);
+        if (job.Tls)
+        {
+            foreach (var podJob in new[] { rendered.CoordinatorJob, rendered.WorkersJob })
+            {
+                UseTls(podJob.Spec.Template.Spec.Containers.Single());
+            }
+        }
+
         if (job.GpusPerWorker > 0)
         {
             var pod = rendered.WorkersJob.Spec.Template.Spec;
@@ -86,6 +100,20 @@ public static class Manifests
         },
         StringData = files.ToDictionary(),
     };
+
+    /// <summary>
+    /// Points a role at the certificates in the mounted Secret. The kubelet's gRPC probes speak cleartext only, so
+    /// they become TCP probes of the same port; the health service stays open to a TLS client without a certificate.
+    /// </summary>
+    private static void UseTls(V1Container container)
+    {
+        container.Env.Add(new V1EnvVar { Name = TlsDirectoryVariable, Value = SecretMountPath });
+        foreach (var probe in new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe })
+        {
+            probe.TcpSocket = new V1TCPSocketAction { Port = probe.Grpc!.Port };
+            probe.Grpc = null;
+        }
+    }
 
     private static void Fill(V1Job job, string image, Resources resources, JobNames names, string instance)
     {

@@ -49,10 +49,12 @@ internal sealed class LocalPod
             else if (volume.Secret is { } secret)
             {
                 Assert.True(secrets?.ContainsKey(secret.SecretName) == true, $"no content given for Secret {secret.SecretName}");
-                foreach (var item in secret.Items)
+                // Without items, every key of the Secret is a file of that name.
+                var files = secrets![secret.SecretName];
+                foreach (var (key, path) in secret.Items?.Select(i => (i.Key, i.Path)) ?? files.Keys.Select(k => (k, k)))
                 {
-                    Assert.True(secrets![secret.SecretName].TryGetValue(item.Key, out var content), $"Secret {secret.SecretName} has no key {item.Key}");
-                    File.WriteAllText(Path.Combine(directory, item.Path), content);
+                    Assert.True(files.TryGetValue(key, out var content), $"Secret {secret.SecretName} has no key {key}");
+                    File.WriteAllText(Path.Combine(directory, path), content);
                 }
             }
             else
@@ -124,6 +126,11 @@ internal sealed class LocalPod
 
         foreach (var (mountPath, directory) in _mounts)
         {
+            if (value == mountPath)
+            {
+                return directory;
+            }
+
             foreach (var prefix in new[] { mountPath + "/", "@" + mountPath + "/" })
             {
                 if (value.StartsWith(prefix, StringComparison.Ordinal))
