@@ -24,8 +24,6 @@ internal static class WorkerCommand
             {
                 CoordinatorAddress = d.Coordinator(r),
                 JobId = d.Job(r),
-                Secret = d.Secret(r, "worker"),
-                Tls = d.Certificates(r, "worker"),
                 Config = "",
                 RequestedRank = d.WorkerRank(r),
                 Host = d.ListenHost(r),
@@ -35,6 +33,10 @@ internal static class WorkerCommand
                 PeerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout"),
                 ChunkFloats = Limits.ChunkFloats(s.ChunkKb),
                 Transport = Limits.Transport(s.Transport),
+
+                // Last, so a mistake in the flags above is reported first.
+                Secret = d.Secret(r, "worker"),
+                Tls = d.Certificates(r, "worker"),
             };
 
             WorkerRuntime runtime;
