@@ -117,13 +117,13 @@ public sealed class WorkerRuntime
             var ring = new RingCollectives(transport, _settings.ChunkFloats, _settings.PeerTimeout) { Watch = telemetry.Watch };
             try
             {
-                await _workload.RunAsync(new WorkerContext(welcome.Rank, welcome.WorldSize, ring, session, _log, telemetry), linked.Token).ConfigureAwait(false);
+                await _workload.RunAsync(new WorkerContext(welcome.Rank, welcome.WorldSize, ring, session, _log, telemetry, welcome.ResumeFrom is { Length: > 0 } resume ? resume : null), linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (session.Aborted.IsCancellationRequested && !cancel.IsCancellationRequested)
             {
                 throw new WorkerException($"rank {welcome.Rank}: {session.AbortReason}");
             }
-            catch (Exception ex) when (ex is RingLinkException or TrainingDivergedException or WorkerException or DataFormatException)
+            catch (Exception ex) when (ex is RingLinkException or TrainingDivergedException or WorkerException or DataFormatException or IOException or UnauthorizedAccessException)
             {
                 throw Report(ex, welcome.Rank, session);
             }

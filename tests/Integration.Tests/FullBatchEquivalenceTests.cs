@@ -5,7 +5,8 @@ namespace Distributed.Integration.Tests;
 
 /// <summary>
 /// `train --optimizer lbfgs --workers 3` through the real command line, processes and gRPC follows the iterates of
-/// a single-process run: every evaluation of the line search is all-reduced, so the ranks decide alike. The N = 1,
+/// a single-process run: every evaluation of the line search is summed exactly over the ranks (3,000 samples: one chunk
+/// of 1,024 forward passes each), so the ranks decide alike. The N = 1,
 /// 2, 3 matrix for every method runs in process (Core.Tests, FullBatchRankTests); this job shows the processes agree.
 /// </summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
@@ -37,7 +38,7 @@ public class FullBatchEquivalenceTests
         using var dir = new TempDirectory();
         var save = dir.File("parameters.bin");
         var json = dir.File("summary.json");
-        string[] args = ["train", "--model", "logreg", "--data", "synthetic", "--synthetic-samples", "100", "--epochs", "6",
+        string[] args = ["train", "--model", "logreg", "--data", "synthetic", "--synthetic-samples", "3000", "--epochs", "6",
             "--optimizer", "lbfgs", "--weight-decay", "0.01", "--threads", "1", "--save", save, "--json", json, .. distributed ?? []];
         var (code, stdout, stderr) = await ProgramRun.RunAsync(args, TimeSpan.FromSeconds(120));
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");

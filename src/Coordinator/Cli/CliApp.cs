@@ -25,6 +25,7 @@ public static class CliApp
         {
             TrainCommand.Create(output),
             SweepCommand.Create(output),
+            CompareCommand.Create(output),
             CoordinatorCommand.Create(output),
             WorkerCommand.Create(output),
             BenchCommand.Create(output),

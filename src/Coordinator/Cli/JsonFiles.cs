@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Distributed.Core.Checkpoints;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -14,15 +15,6 @@ internal static class JsonFiles
     /// <summary>One object per line (JSON Lines).</summary>
     public static JsonSerializerOptions Line { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>Writes <paramref name="value"/> to <paramref name="path"/>, creating its directory.</summary>
-    public static void Write(string path, object value)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        File.WriteAllText(path, JsonSerializer.Serialize(value, Document));
-    }
+    /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> whole or not at all, creating its directory.</summary>
+    public static void Write(string path, object value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Document));
 }

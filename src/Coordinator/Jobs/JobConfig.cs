@@ -1,10 +1,11 @@
+using Distributed.Core.Training;
+
 namespace Distributed.Coordinator.Jobs;
 
 /// <summary>The canonical configuration string: "key=value" pairs joined by "; ", compared verbatim at join.</summary>
 internal static class JobConfig
 {
-    public static string Format(IEnumerable<(string Key, object? Value)> pairs) =>
-        string.Join("; ", pairs.Select(p => FormattableString.Invariant($"{p.Key}={p.Value}")));
+    public static string Format(IEnumerable<(string Key, object? Value)> pairs) => ConfigPairs.Format(pairs);
 
     /// <summary>The first key whose value differs, for the refusal message.</summary>
     public static string Difference(string worker, string coordinator)
@@ -23,6 +24,5 @@ internal static class JobConfig
         return extra is null ? "the settings are ordered differently" : $"the worker sets '{extra}', which the coordinator does not know";
     }
 
-    private static Dictionary<string, string> Parse(string config) =>
-        config.Split("; ").Select(p => p.Split('=', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First().ElementAtOrDefault(1) ?? "");
+    private static Dictionary<string, string> Parse(string config) => ConfigPairs.Parse(config);
 }

@@ -77,6 +77,7 @@ internal sealed class JobCoordinator
         var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize, SendSpans = Plan.SendSpans, WaitReportSeconds = Plan.WaitReport.TotalSeconds };
         welcome.Ring.AddRange(ranks.Select(s => s.Join.Address));
         welcome.Shm.AddRange(ranks.Select(s => s.Join.Shm ?? new ShmOffer()));
+        welcome.ResumeFrom = Plan.Resume?.Directory ?? "";
         Liveness.Heard(session.Rank);
         await responses.WriteAsync(new CoordinatorMessage { Welcome = welcome }, cancel).ConfigureAwait(false);
 
@@ -87,9 +88,17 @@ internal sealed class JobCoordinator
             {
                 Liveness.Heard(session.Rank);
                 var message = requests.Current;
-                if (Observer?.Observe(session.Rank, message) != true && message.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
+                if (message.BodyCase == WorkerMessage.BodyOneofCase.StepsDone)
                 {
-                    _events.Writer.TryWrite(new SessionEvent(session.Rank, message, null));
+                    // Reports travel in batches; the driver and the observers take them one step at a time.
+                    foreach (var done in message.StepsDone.Steps)
+                    {
+                        Accept(session.Rank, new WorkerMessage { StepDone = done });
+                    }
+                }
+                else
+                {
+                    Accept(session.Rank, message);
                 }
             }
 
@@ -104,6 +113,14 @@ internal sealed class JobCoordinator
         await Task.WhenAny(_ended.Task, Task.Delay(Timeout.Infinite, cancel)).ConfigureAwait(false);
         session.Outbox.Writer.TryComplete();
         await pump.ConfigureAwait(false);
+    }
+
+    private void Accept(int rank, WorkerMessage message)
+    {
+        if (Observer?.Observe(rank, message) != true && message.BodyCase != WorkerMessage.BodyOneofCase.Heartbeat)
+        {
+            _events.Writer.TryWrite(new SessionEvent(rank, message, null));
+        }
     }
 
     /// <summary>Waits until every worker has joined, then returns them by rank; a local worker that dies before joining ends the wait at once.</summary>
@@ -164,7 +181,7 @@ internal sealed class JobCoordinator
                     continue;
                 }
 
-                throw Failure(e.Rank, lost, awaited);
+                throw Failure(e.Rank, lost, awaited, rankLost: true);
             }
 
             if (e.Message!.BodyCase == WorkerMessage.BodyOneofCase.Failed)
@@ -200,12 +217,13 @@ internal sealed class JobCoordinator
         _ended.TrySetResult();
     }
 
-    /// <summary>The launcher saw a worker process exit before the job ended.</summary>
-    public void ReportProcessExit(int rank, int exitCode)
+    /// <summary>The launcher saw a worker process exit before the job ended; <paramref name="lastError"/> is the last line it wrote to standard error.</summary>
+    public void ReportProcessExit(int rank, int exitCode, string? lastError = null)
     {
         if (!Rendezvous.Complete.IsCompleted)
         {
-            _exitedBeforeJoin.TrySetResult($"the worker process for rank {rank} exited with code {exitCode} before the job started");
+            var why = lastError is null ? "" : $": {(lastError.StartsWith("error: ", StringComparison.Ordinal) ? lastError["error: ".Length..] : lastError)}";
+            _exitedBeforeJoin.TrySetResult($"the worker process for rank {rank} exited with code {exitCode} before the job started{why}");
         }
 
         _events.Writer.TryWrite(new SessionEvent(rank, null, $"its process exited with code {exitCode}"));
@@ -217,13 +235,13 @@ internal sealed class JobCoordinator
         {
             if (!s.Finished && Liveness.SilentFor(s.Rank) is var silent && silent > Plan.PeerTimeout)
             {
-                throw Failure(s.Rank, $"stopped answering (nothing for {silent.TotalSeconds:0} s)", awaited);
+                throw Failure(s.Rank, $"stopped answering (nothing for {silent.TotalSeconds:0} s)", awaited, rankLost: true);
             }
         }
     }
 
-    private static JobFailedException Failure(int rank, string what, Awaited awaited, string also = "") =>
-        new($"rank {rank} {what} {awaited}{also}");
+    private static JobFailedException Failure(int rank, string what, Awaited awaited, string also = "", bool rankLost = false) =>
+        new($"rank {rank} {what} {awaited}{also}") { RankLost = rankLost };
 
     /// <summary>
     /// A worker's failure report is often only the symptom: its ring neighbour died or froze, and that rank's lost
@@ -259,7 +277,7 @@ internal sealed class JobCoordinator
         }
 
         return diagnosis.Cause([.. _ranks.Select(s => s.Finished ? (TimeSpan?)null : Liveness.SilentFor(s.Rank))]) is { } cause
-            ? Failure(cause.Rank, cause.What, awaited, $"; the other ranks reported: {diagnosis.Reports}")
+            ? Failure(cause.Rank, cause.What, awaited, $"; the other ranks reported: {diagnosis.Reports}", rankLost: true)
             : new JobFailedException($"{diagnosis.Reports} (step {awaited.Step})");
     }
 

@@ -1,3 +1,5 @@
+using Distributed.Core.Checkpoints;
+
 namespace Distributed.Coordinator.Jobs;
 
 /// <summary>What a distributed job is; the coordinator drives it, the workers must agree with it.</summary>
@@ -41,6 +43,25 @@ internal sealed record JobPlan
     /// <summary>Workers report a collective wait once it lasts this long, for the stall warning (zero: never).</summary>
     public TimeSpan WaitReport { get; init; }
 
+    /// <summary>
+    /// A full-batch method's forward-pass chunk (0 for first-order training): each rank then gets whole chunks of the
+    /// training set in sample order (<see cref="Core.DataParallel.FullBatchShards"/>), not a slice of the shuffle.
+    /// </summary>
+    public int FullBatchChunk { get; init; }
+
+    /// <summary>When and where the ranks write checkpoints; null: never.</summary>
+    public CheckpointPolicy? Checkpoints { get; init; }
+
+    /// <summary>The ZeRO stage the ranks train under, and the optimizer's name and state tensors: what a manifest records.</summary>
+    public int ZeroStage { get; init; }
+
+    public string OptimizerName { get; init; } = "";
+
+    public IReadOnlyList<string> OptimizerState { get; init; } = [];
+
+    /// <summary>The verified checkpoint every rank loads before it reports ready; null: a fresh start.</summary>
+    public ResumePoint? Resume { get; init; }
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WorldSize, "workers");
@@ -50,4 +71,11 @@ internal sealed record JobPlan
 }
 
 /// <summary>The job cannot finish; the message names the rank, the step and what was awaited.</summary>
-internal sealed class JobFailedException(string message) : Exception(message);
+internal sealed class JobFailedException(string message) : Exception(message)
+{
+    /// <summary>
+    /// A rank went away or went silent (its process died, its connection broke, it stopped answering): what a restart
+    /// from the last checkpoint can mend. A rank's own error report (divergence, a bad file) would only recur.
+    /// </summary>
+    public bool RankLost { get; init; }
+}

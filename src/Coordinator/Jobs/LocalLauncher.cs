@@ -12,6 +12,7 @@ namespace Distributed.Coordinator.Jobs;
 internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAsyncDisposable
 {
     private readonly List<(int Rank, Process Process, Task Exited)> _workers = [];
+    private readonly Dictionary<int, string> _lastErrors = [];
 
     /// <summary>How to start this program again: the apphost or single-file executable, or `dotnet program.dll`.</summary>
     public static (string File, string[] Prefix) Self()
@@ -76,7 +77,17 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker for rank {rank}");
         process.OutputDataReceived += (_, e) => Write(rank, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(rank, e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            Write(rank, e.Data);
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                lock (_lastErrors)
+                {
+                    _lastErrors[rank] = e.Data;
+                }
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exited = WatchAsync(rank, process);
@@ -117,10 +128,17 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
 
     private async Task WatchAsync(int rank, Process process)
     {
+        // Without a timeout the wait also drains the output, so the worker's last error line has been read.
         await process.WaitForExitAsync().ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            job.ReportProcessExit(rank, process.ExitCode);
+            string? lastError;
+            lock (_lastErrors)
+            {
+                lastError = _lastErrors.GetValueOrDefault(rank);
+            }
+
+            job.ReportProcessExit(rank, process.ExitCode, lastError);
         }
     }
 

@@ -61,8 +61,7 @@ internal sealed class TrialStore(string directory)
     public void Save(TrialRecord record)
     {
         var path = Path.Combine(TrialDirectory(record.Trial), RecordFile);
-        JsonFiles.Write(path + ".tmp", record);
-        File.Move(path + ".tmp", path, overwrite: true);
+        JsonFiles.Write(path, record);
     }
 
     /// <summary>Every trial that has ended, by index.</summary>

@@ -110,6 +110,32 @@ internal static class Plots
         return (x, y);
     }
 
+    /// <summary>
+    /// Several runs' training loss on one chart, one line each, against <paramref name="axis"/> (seconds, passes or
+    /// step); with <paramref name="log"/> the loss axis is logarithmic (where every loss is positive).
+    /// </summary>
+    public static void WriteComparison(string path, IReadOnlyList<RunHistory> runs, string axis, string title, bool log)
+    {
+        log = log && runs.All(r => r.Points.All(p => p.Loss > 0));
+        var plot = New(title, axis == "seconds" ? "seconds of training" : axis == "passes" ? "passes over the data" : "step", log ? "training loss (log scale)" : "training loss");
+        if (log)
+        {
+            LogTicks(plot.Axes.Left, v => v.ToString("G4", CultureInfo.InvariantCulture));
+        }
+
+        Color[] palette = [Colors.C0, Colors.C1, Colors.C2, Colors.C3, Colors.C4, Colors.C5, Colors.C6, Colors.C7, Colors.C8, Colors.C9];
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var points = runs[i].Points;
+            var xs = points.Select(p => axis == "seconds" ? p.Seconds : axis == "passes" ? p.Passes : p.Step).ToArray();
+            var (x, y) = Downsample(xs, [.. points.Select(p => log ? Math.Log10(p.Loss) : p.Loss)]);
+            Line(plot, x, y, runs[i].Name, palette[i % palette.Length], markers: x.Length <= 200, width: 2);
+        }
+
+        plot.ShowLegend();
+        Save(plot, path);
+    }
+
     /// <summary>A chart with the project's font, its title and axis labels: every chart starts here.</summary>
     public static Plot New(string title, string x, string y)
     {

@@ -14,29 +14,16 @@ public static class ParameterFile
 
     public static void Write(string path, ReadOnlySpan<float> values)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
+        if (!BitConverter.IsLittleEndian)
         {
-            Directory.CreateDirectory(dir);
+            throw new PlatformNotSupportedException("parameter files are written on little-endian machines only");
         }
 
-        // Write beside the target and rename, so a reader never sees half a file.
-        var temp = path + ".tmp";
-        using (var file = File.Create(temp))
-        {
-            file.Write(Magic);
-            Span<byte> count = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(count, values.Length);
-            file.Write(count);
-            if (!BitConverter.IsLittleEndian)
-            {
-                throw new PlatformNotSupportedException("parameter files are written on little-endian machines only");
-            }
-
-            file.Write(MemoryMarshal.AsBytes(values));
-        }
-
-        File.Move(temp, path, overwrite: true);
+        var bytes = new byte[16 + ((long)values.Length * sizeof(float))];
+        Magic.CopyTo(bytes, 0);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), values.Length);
+        MemoryMarshal.AsBytes(values).CopyTo(bytes.AsSpan(16));
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     public static float[] Read(string path)

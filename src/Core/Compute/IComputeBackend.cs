@@ -52,9 +52,10 @@ public interface IComputeBackend
 
     /// <summary>
     /// Inverted dropout: mask[i] = 1/(1−p) with probability 1−p, else 0, drawn from a counter-based hash of
-    /// (seed, i) so that every backend produces the same mask; then y = x ⊙ mask.
+    /// (seed, <paramref name="firstIndex"/> + i) so that every backend produces the same mask, and a batch cut into
+    /// parts at any row draws the same mask as the whole; then y = x ⊙ mask.
     /// </summary>
-    void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed);
+    void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed, long firstIndex);
 
     /// <summary>c = a ⊙ b.</summary>
     void Multiply(Tensor a, Tensor b, Tensor c);

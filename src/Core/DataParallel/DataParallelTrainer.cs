@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distributed.Core.Checkpoints;
 using Distributed.Core.Collectives;
 using Distributed.Core.Data;
 using Distributed.Core.Models;
@@ -9,8 +10,8 @@ using Distributed.Core.Training;
 
 namespace Distributed.Core.DataParallel;
 
-/// <summary>What one rank contributed to a step: its share of the global mean loss and its correct predictions.</summary>
-public readonly record struct ShardStepResult(double Loss, int Correct, double ComputeSeconds, double CommunicationSeconds);
+/// <summary>What one rank contributed to a step: its share of the global mean loss and its correct predictions; whether every rank skipped the update (a non-finite gradient).</summary>
+public readonly record struct ShardStepResult(double Loss, int Correct, double ComputeSeconds, double CommunicationSeconds, bool Skipped = false);
 
 /// <summary>
 /// One rank of synchronous data-parallel training. Each step the rank runs the same <see cref="StepBody"/> as one
@@ -27,7 +28,8 @@ public sealed class DataParallelTrainer
     private readonly GradientBuckets _buckets;
     private readonly StepBody _body;
     private readonly Optimizer? _optimizer;
-    private readonly bool _clips;
+    private readonly NonFiniteGuard _guard;
+    private readonly string[] _stateNames;
 
     public DataParallelTrainer(Model model, OptimizerSettings settings, LearningRateSchedule schedule, RingCollectives ring, DataParallelOptions options, int targetLength)
     {
@@ -36,8 +38,8 @@ public sealed class DataParallelTrainer
         _ring = ring;
         _options = options;
         _buckets = new GradientBuckets(model.Network, options.BucketFloats);
-        _body = new StepBody(model, targetLength, ring.Rank);
-        _clips = settings.MaxGradNorm is not null;
+        _body = new StepBody(model, targetLength);
+        _guard = new NonFiniteGuard(options.OnNonFinite, options.MaxSkips);
 
         var parameters = model.Parameters;
         Partition = ZeroPartition.Of(parameters.Count, ring.WorldSize);
@@ -47,7 +49,10 @@ public sealed class DataParallelTrainer
             _optimizer = settings.Create(model.Backend, parameters.Values.Slice(Shard.Offset, Shard.Length), parameters.Gradients.Slice(Shard.Offset, Shard.Length), schedule);
         }
 
-        OptimizerStateBytes = (long)Shard.Length * StateFloatsPerParameter(settings, model) * sizeof(float);
+        // An optimizer over one parameter says what state the real one keeps, also on a rank whose slice is empty.
+        var probe = settings.Create(model.Backend, new Tensor(1), new Tensor(1), null);
+        OptimizerStateBytes = (long)Shard.Length * probe.StateFloatsPerParameter * sizeof(float);
+        _stateNames = [.. probe.State.Select(s => s.Name)];
     }
 
     /// <summary>The slice of the flat parameters this rank's optimizer updates (everything under stage 0).</summary>
@@ -61,11 +66,28 @@ public sealed class DataParallelTrainer
 
     public IReadOnlyList<GradientBucket> Buckets => _buckets.Buckets;
 
+    /// <summary>Steps every rank skipped for a non-finite gradient (<see cref="NonFinitePolicy.Skip"/>).</summary>
+    public long SkippedSteps => _guard.Skipped;
+
     /// <summary>
-    /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none);
-    /// <paramref name="globalBatch"/> is the number of samples over all ranks.
+    /// Writes this rank's shard of a checkpoint of the state after the last step (its range of the parameters and
+    /// of the optimizer state); the coordinator writes the manifest once every rank's shard is in.
     /// </summary>
-    public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, long step, CancellationToken cancel)
+    public CheckpointShard WriteCheckpointShard(string stepDirectory) =>
+        TrainingState.WriteShard(stepDirectory, _ring.Rank, _ring.WorldSize, _model, _optimizer, Shard, _stateNames);
+
+    /// <summary>Loads a verified checkpoint written by any number of ranks under any stage: the parameters, and this rank's slice of the optimizer state.</summary>
+    public void Resume(ResumePoint from)
+    {
+        TrainingState.Load(from.Directory, from.Manifest, _model, _optimizer, Shard);
+        _guard.Skipped = from.Manifest.SkippedSteps;
+    }
+
+    /// <summary>
+    /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none), starting at
+    /// <paramref name="firstPosition"/> in the global batch of <paramref name="globalBatch"/> samples.
+    /// </summary>
+    public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, int firstPosition, long step, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
         var started = Stopwatch.GetTimestamp();
@@ -83,7 +105,7 @@ public sealed class DataParallelTrainer
             {
                 Launch(b);
             }
-        }, _options.MicroBatches);
+        }, _options.MicroBatches, firstPosition);
 
         // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
         while (launched < _buckets.Buckets.Count)
@@ -93,9 +115,10 @@ public sealed class DataParallelTrainer
 
         var computeDone = Stopwatch.GetTimestamp();
         await pending.ConfigureAwait(false);
-        await UpdateAsync(step, cancel).ConfigureAwait(false);
+        var updated = await UpdateAsync(step, cancel).ConfigureAwait(false);
 
-        if (_options.Zero != ZeroStage.None)
+        // A skipped step changed no slice on any rank, so there is nothing to gather.
+        if (updated && _options.Zero != ZeroStage.None)
         {
             // Only this rank's updated slice leaves the device; every slice comes back.
             var values = _model.Parameters.Values;
@@ -106,7 +129,7 @@ public sealed class DataParallelTrainer
 
         var end = Stopwatch.GetTimestamp();
         var compute = (computeDone - started) / (double)Stopwatch.Frequency;
-        return new ShardStepResult(loss, correct, compute, (end - computeDone) / (double)Stopwatch.Frequency);
+        return new ShardStepResult(loss, correct, compute, (end - computeDone) / (double)Stopwatch.Frequency, !updated);
     }
 
     /// <summary>Loss summed over samples and correct predictions on [start, start + count) of <paramref name="data"/>, dropout off.</summary>
@@ -114,29 +137,33 @@ public sealed class DataParallelTrainer
         _body.Evaluate(data, start, count, batchSize);
 
     /// <summary>
-    /// The optimizer step on this rank's slice. Clipping needs Σg² of the whole reduced gradient, which is gathered
-    /// here, before the step, so the optimizer itself never waits on the ring.
+    /// The optimizer step on this rank's slice, unless the reduced gradient is not finite. Σg² of the whole reduced
+    /// gradient decides both that and clipping, and is the same bits on every rank, so every rank decides alike;
+    /// it is combined here, before the step, so the optimizer itself never waits on the ring.
     /// </summary>
-    private async ValueTask UpdateAsync(long step, CancellationToken cancel)
+    private async ValueTask<bool> UpdateAsync(long step, CancellationToken cancel)
     {
-        switch (_clips ? _options.Zero : ZeroStage.None)
+        double sumOfSquares;
+        if (_options.Zero == ZeroStage.Gradients)
         {
-            case ZeroStage.None:
-                // Unclipped, or the slice is the whole gradient: the optimizer's own Σg² is the global one.
-                _optimizer?.Step();
-                break;
-            case ZeroStage.OptimizerState:
-                // Every rank holds the whole reduced gradient, identical everywhere, so its norm needs no communication.
-                _optimizer?.Step(_model.Backend.SumOfSquares(_model.Parameters.Gradients));
-                break;
-            case ZeroStage.Gradients:
-                // Each rank holds only its slice reduced. One with an empty slice adds nothing but must still join the
-                // all-reduce the other ranks are in.
-                var local = _optimizer?.LocalSumOfSquares() ?? 0;
-                var global = await _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false);
-                _optimizer?.Step(global);
-                break;
+            // Each rank holds only its slice reduced. One with an empty slice adds nothing but must still join the
+            // all-reduce the other ranks are in.
+            var local = _optimizer?.LocalSumOfSquares() ?? 0;
+            sumOfSquares = await _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false);
         }
+        else
+        {
+            // Every rank holds the whole reduced gradient, identical everywhere, so its norm needs no communication.
+            sumOfSquares = _model.Backend.SumOfSquares(_model.Parameters.Gradients);
+        }
+
+        if (!_guard.AllowsUpdate(sumOfSquares, step))
+        {
+            return false;
+        }
+
+        _optimizer?.Step(sumOfSquares);
+        return true;
     }
 
     private async Task ReduceBucketAfter(Task previous, GradientBucket bucket, long step, CancellationToken cancel)
@@ -162,11 +189,5 @@ public sealed class DataParallelTrainer
         }
 
         _model.Backend.Upload(slice);
-    }
-
-    private static int StateFloatsPerParameter(OptimizerSettings settings, Model model)
-    {
-        var probe = new Tensor(1);
-        return settings.Create(model.Backend, probe, new Tensor(1), null).StateFloatsPerParameter;
     }
 }

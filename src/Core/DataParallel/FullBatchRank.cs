@@ -25,13 +25,14 @@ public sealed class FullBatchRank
     private readonly StepBody _body;
     private FullBatchMinimizer? _minimizer;
 
-    public FullBatchRank(Model model, FullBatchSettings settings, RingCollectives ring, Dataset train)
+    /// <param name="chunk">Samples per forward pass; the coordinator's <see cref="FullBatchShards"/> must split the set in chunks of the same size.</param>
+    public FullBatchRank(Model model, FullBatchSettings settings, RingCollectives ring, Dataset train, int chunk = ModelObjective.DefaultChunk)
     {
         settings.Check(model);
         _model = model;
         _settings = settings;
-        _objective = new ReducedObjective(new ModelObjective(model, train, rank: ring.Rank), ring);
-        _body = new StepBody(model, train.TargetLength, ring.Rank);
+        _objective = new ReducedObjective(new ModelObjective(model, train, chunk), ring);
+        _body = new StepBody(model, train.TargetLength);
     }
 
     /// <summary>The method's state on this rank, roughly: the iterate, gradients and direction, plus L-BFGS's pairs.</summary>

@@ -29,13 +29,13 @@ public sealed class ModelObjective : IObjective, ICurvature
     private float[] _directionOutputs = [];
     private long _evaluations;
 
-    public ModelObjective(Model model, Dataset data, int chunk = DefaultChunk, int? rank = null)
+    public ModelObjective(Model model, Dataset data, int chunk = DefaultChunk)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunk);
         _model = model;
         _data = data;
         _chunk = chunk;
-        _body = new StepBody(model, data.TargetLength, rank);
+        _body = new StepBody(model, data.TargetLength);
         _inputs = new BatchBuffer(model.InputShape);
         _targets = new BatchBuffer(data.TargetLength);
         Samples = Enumerable.Range(0, data.Count).ToArray();
@@ -79,13 +79,8 @@ public sealed class ModelObjective : IObjective, ICurvature
         {
             cancel.ThrowIfCancellationRequested();
             var indices = Samples.Span.Slice(start, Math.Min(_chunk, Samples.Length - start));
-            double chunkLoss;
-            int chunkCorrect;
-            try
-            {
-                (chunkLoss, chunkCorrect) = _body.Train(_data, indices, Divisor, _evaluations);
-            }
-            catch (TrainingDivergedException)
+            var (chunkLoss, chunkCorrect) = _body.Train(_data, indices, Divisor, _evaluations);
+            if (!double.IsFinite(chunkLoss))
             {
                 // A line-search trial that overflowed is a step too far, which the search handles as such.
                 Array.Clear(gradient);

@@ -4,7 +4,9 @@ namespace Distributed.Core.Layers;
 
 /// <summary>
 /// Inverted dropout: in training each activation is zeroed with probability p and the survivors scaled by 1/(1−p),
-/// so evaluation is the identity. Masks come from (seed, call count), so a seeded run drops the same units.
+/// so evaluation is the identity. A unit's mask comes from (seed, step, the sample's position in the global batch,
+/// the unit), nothing else: a seeded run drops the same units, however many ranks share the batch, however it is
+/// cut into micro-batches, and after a resume from a checkpoint (no mask state to save).
 /// </summary>
 public sealed class Dropout : Layer
 {
@@ -13,7 +15,8 @@ public sealed class Dropout : Layer
     private BatchBuffer _mask = new();
     private BatchBuffer _inputGrad = new();
     private Tensor? _lastMask;
-    private ulong _calls;
+    private long _step;
+    private long _firstPosition;
 
     public Dropout(float p, ulong seed)
     {
@@ -38,6 +41,13 @@ public sealed class Dropout : Layer
         return inputShape;
     }
 
+    /// <summary>The step the next training forward belongs to, and its first sample's position in the global batch.</summary>
+    public void AtBatchPosition(long step, long firstPosition)
+    {
+        _step = step;
+        _firstPosition = firstPosition;
+    }
+
     public override Tensor Forward(Tensor x, bool training)
     {
         if (!training || P == 0f)
@@ -49,7 +59,8 @@ public sealed class Dropout : Layer
         var n = x.Dim(0);
         var y = _output.For(n);
         var mask = _mask.For(n);
-        Backend.DropoutForward(x, mask, y, P, Rng.Mix(_seed ^ Rng.Mix(++_calls)));
+        var unitsPerSample = x.Length / n;
+        Backend.DropoutForward(x, mask, y, P, Rng.Mix(_seed ^ Rng.Mix((ulong)_step)), _firstPosition * unitsPerSample);
         _lastMask = mask;
         return y;
     }

@@ -10,6 +10,8 @@ namespace Distributed.Core.Models;
 /// <summary>A built network, its flat parameters and the loss it trains with.</summary>
 public sealed class Model
 {
+    private readonly Dropout[] _dropouts;
+
     public Model(string name, Sequential network, int[] inputShape, Loss loss, IComputeBackend backend)
     {
         Name = name;
@@ -22,6 +24,7 @@ public sealed class Model
         network.ComputeInputGradient = false;
         OutputShape = network.Build(inputShape, backend);
         Parameters = new ParameterSet(network.Parameters);
+        _dropouts = [.. network.Layers.OfType<Dropout>()];
     }
 
     public string Name { get; }
@@ -49,6 +52,15 @@ public sealed class Model
         data.Gather(indices, x, t);
         Backend.Upload(x);
         Backend.Upload(t);
+    }
+
+    /// <summary>Tells the layers that draw random masks which step and which global batch positions the next training forward holds.</summary>
+    public void AtBatchPosition(long step, long firstPosition)
+    {
+        foreach (var dropout in _dropouts)
+        {
+            dropout.AtBatchPosition(step, firstPosition);
+        }
     }
 
     public Tensor Forward(Tensor x, bool training)

@@ -36,6 +36,8 @@ public sealed class AdaGrad : Optimizer
 
     public override int StateFloatsPerParameter => 1;
 
+    public override IReadOnlyList<(string Name, Tensor Values)> State => [("sum", _sum)];
+
     protected override void Update(double lr) =>
         Backend.AdaGradUpdate(Parameters, Gradients, _sum, new AdaGradStep((float)lr, (float)_options.Epsilon));
 }

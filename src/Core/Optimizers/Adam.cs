@@ -44,6 +44,8 @@ public class Adam : Optimizer
 
     public override int StateFloatsPerParameter => _vMax is null ? 2 : 3;
 
+    public override IReadOnlyList<(string Name, Tensor Values)> State => _vMax is null ? [("m", _m), ("v", _v)] : [("m", _m), ("v", _v), ("v_max", _vMax)];
+
     /// <summary>AdamW's lr·λ parameter shrink; zero for Adam.</summary>
     protected virtual double DecoupledDecay(double lr) => 0;
 

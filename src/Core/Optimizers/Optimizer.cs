@@ -67,18 +67,24 @@ public abstract class Optimizer
     }
 
     /// <summary>
-    /// One update of a shard, clipped by the norm of the full gradient: <paramref name="globalSumOfSquares"/> is Σg²
-    /// over every shard, which the caller has combined (an all-reduce) before the step, so the step never waits.
+    /// One update, clipped (when clipping is on) by the norm of the full gradient: <paramref name="globalSumOfSquares"/>
+    /// is Σg² over every shard, which the caller has combined (an all-reduce) before the step, so the step never
+    /// waits. The caller has also checked it is finite (<see cref="Training.NonFiniteGuard"/>).
     /// </summary>
     public void Step(double globalSumOfSquares)
     {
-        if (!ClipsGradients)
-        {
-            throw new InvalidOperationException($"{Name} does not clip gradients, so it has no use for a global Σg²; call Step()");
-        }
-
         using var span = Spans.StartPhase(Spans.Optimizer);
         Apply(globalSumOfSquares);
+    }
+
+    /// <summary>This optimizer's state over its slice, by name (what a checkpoint holds beside the parameters).</summary>
+    public virtual IReadOnlyList<(string Name, Tensor Values)> State => [];
+
+    /// <summary>Continues from a checkpoint taken after <paramref name="stepCount"/> updates; the state tensors are restored by the caller.</summary>
+    public void RestoreStepCount(long stepCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
     }
 
     /// <summary>The L2 coefficient added to the gradient; AdamW decouples it and returns 0.</summary>

@@ -44,6 +44,9 @@ public sealed class RmsProp : Optimizer
 
     public override int StateFloatsPerParameter => 1 + (_momentum is null ? 0 : 1) + (_gradAverage is null ? 0 : 1);
 
+    public override IReadOnlyList<(string Name, Tensor Values)> State =>
+        [("square_average", _squareAverage), .. _momentum is null ? [] : new[] { ("momentum", _momentum) }, .. _gradAverage is null ? [] : new[] { ("grad_average", _gradAverage) }];
+
     protected override void Update(double lr) =>
         Backend.RmsPropUpdate(Parameters, Gradients, _squareAverage, _momentum, _gradAverage, new RmsPropStep(
             (float)lr, (float)_options.Alpha, (float)_options.Epsilon, (float)_options.Momentum, _options.Centered));

@@ -41,6 +41,8 @@ public sealed class Sgd : Optimizer
 
     public override int StateFloatsPerParameter => _momentum is null ? 0 : 1;
 
+    public override IReadOnlyList<(string Name, Tensor Values)> State => _momentum is null ? [] : [("momentum", _momentum)];
+
     protected override void Update(double lr) =>
         Backend.SgdUpdate(Parameters, Gradients, _momentum, new SgdStep(
             (float)lr, (float)_options.Momentum, (float)_options.Dampening, _options.Nesterov, StepCount == 1));

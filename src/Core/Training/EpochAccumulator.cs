@@ -30,14 +30,17 @@ public sealed class EpochAccumulator
         _classifier = classifier;
     }
 
-    /// <summary>Starts epoch <paramref name="epoch"/>'s sums and its clock.</summary>
-    public void BeginEpoch(int epoch)
+    /// <summary>Starts epoch <paramref name="epoch"/>'s sums (from a checkpoint's, when resuming within it) and its clock.</summary>
+    public void BeginEpoch(int epoch, double lossSum = 0, long correct = 0)
     {
         _epoch = epoch;
-        _lossSum = 0;
-        _correct = 0;
+        _lossSum = lossSum;
+        _correct = correct;
         _epochClock.Restart();
     }
+
+    /// <summary>The running epoch's sums so far, for a checkpoint.</summary>
+    public (double LossSum, long Correct) EpochSums => (_lossSum, _correct);
 
     /// <summary>One step: the mean loss over its <paramref name="batch"/> samples, and how many it predicted right.</summary>
     public void AddStep(double loss, int batch, long correct)

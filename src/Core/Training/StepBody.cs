@@ -15,16 +15,13 @@ public sealed class StepBody
     private readonly Model _model;
     private readonly BatchBuffer _inputs;
     private readonly BatchBuffer _targets;
-    private readonly string _where;
     private int[] _evalIndices = [];
 
-    /// <param name="rank">The rank this body runs on, named when training diverges; null in a single process.</param>
-    public StepBody(Model model, int targetLength, int? rank = null)
+    public StepBody(Model model, int targetLength)
     {
         _model = model;
         _inputs = new BatchBuffer(model.InputShape);
         _targets = new BatchBuffer(targetLength);
-        _where = rank is { } r ? $" on rank {r}" : "";
     }
 
     /// <summary>
@@ -33,10 +30,12 @@ public sealed class StepBody
     /// gradients sum to the global batch's mean. With <paramref name="microBatches"/> above one the samples go through
     /// forward and backward in that many consecutive parts, their gradients summed (gradient accumulation: the
     /// activations of one part at a time). <paramref name="layerDone"/> hears each top-level layer whose gradients
-    /// are final, during the last part only. No samples leave a zero gradient. Returns the loss and the correct
-    /// predictions over all the samples.
+    /// are final, during the last part only. No samples leave a zero gradient. <paramref name="firstPosition"/> is
+    /// where these samples start in the global batch (a rank's offset), so dropout drops the same units of a sample
+    /// however the batch is split. Returns the loss and the correct predictions over all the samples; a non-finite
+    /// loss leaves a non-finite gradient, for <see cref="NonFiniteGuard"/> to find after the reduction.
     /// </summary>
-    public (double Loss, int Correct) Train(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, long step, Action<int>? layerDone = null, int microBatches = 1)
+    public (double Loss, int Correct) Train(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, long step, Action<int>? layerDone = null, int microBatches = 1, int firstPosition = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(microBatches);
         _model.Backend.Fill(_model.Parameters.Gradients, 0f);
@@ -47,7 +46,8 @@ public sealed class StepBody
         {
             var start = (int)((long)indices.Length * p / parts);
             var end = (int)((long)indices.Length * (p + 1) / parts);
-            var (partLoss, partCorrect) = Accumulate(data, indices[start..end], lossDivisor, step, p == parts - 1 ? layerDone : null);
+            _model.AtBatchPosition(step, firstPosition + start);
+            var (partLoss, partCorrect) = Accumulate(data, indices[start..end], lossDivisor, p == parts - 1 ? layerDone : null);
             loss += partLoss;
             correct += partCorrect;
         }
@@ -55,7 +55,7 @@ public sealed class StepBody
         return (loss, correct);
     }
 
-    private (double Loss, int Correct) Accumulate(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, long step, Action<int>? layerDone)
+    private (double Loss, int Correct) Accumulate(Dataset data, ReadOnlySpan<int> indices, int lossDivisor, Action<int>? layerDone)
     {
         var x = _inputs.For(indices.Length);
         var t = _targets.For(indices.Length);
@@ -64,8 +64,9 @@ public sealed class StepBody
         var loss = _model.Loss.Compute(y, t, lossDivisor);
         if (!double.IsFinite(loss))
         {
-            // Stop before the update so the parameters stay the last finite ones.
-            throw new TrainingDivergedException($"loss became {loss} at step {step}{_where}; lower the learning rate or enable --clip-norm");
+            // One rank's overflow must stop or skip every rank's update alike: a NaN loss gradient makes this rank's
+            // gradient NaN, so the reduced gradient is NaN on every rank and the one check after the reduction sees it.
+            _model.Backend.Fill(_model.Loss.Gradient, float.NaN);
         }
 
         // Counted before backward, while the output is certainly still the forward's.

@@ -160,9 +160,9 @@ internal sealed class CoordinatorSession : IAsyncDisposable
                 while (await _call.ResponseStream.MoveNext(_stop.Token).ConfigureAwait(false))
                 {
                     var message = _call.ResponseStream.Current;
-                    if (message.BodyCase == CoordinatorMessage.BodyOneofCase.Step && message.Step.SentUnixNanos != 0)
+                    if (message.BodyCase == CoordinatorMessage.BodyOneofCase.Steps && message.Steps.Steps is [var first, ..] && first.SentUnixNanos != 0)
                     {
-                        Clock.Inbound(message.Step.SentUnixNanos, ClockSync.NowUnixNanos());
+                        Clock.Inbound(first.SentUnixNanos, ClockSync.NowUnixNanos());
                     }
 
                     if (message.BodyCase == CoordinatorMessage.BodyOneofCase.Abort)

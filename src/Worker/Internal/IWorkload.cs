@@ -11,4 +11,5 @@ internal interface IWorkload
     Task RunAsync(WorkerContext context, CancellationToken cancel);
 }
 
-internal sealed record WorkerContext(int Rank, int WorldSize, RingCollectives Ring, CoordinatorSession Session, TextWriter Log, WorkerTelemetry Telemetry);
+/// <param name="ResumeFrom">The verified checkpoint directory to load before reporting ready, or null.</param>
+internal sealed record WorkerContext(int Rank, int WorldSize, RingCollectives Ring, CoordinatorSession Session, TextWriter Log, WorkerTelemetry Telemetry, string? ResumeFrom = null);

@@ -6,6 +6,7 @@ using Distributed.Core.Models;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
 using Distributed.Core.Telemetry;
+using Distributed.Core.Training;
 using Distributed.Protocol;
 
 namespace Distributed.Worker.Internal;
@@ -19,6 +20,8 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 {
     private DataParallelTrainer? _trainer;
     private FullBatchRank? _fullBatch;
+    private long _lastStep;
+    private int[] _indices = [];
 
     public Ready Describe(int worldSize, int rank)
     {
@@ -44,11 +47,18 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         {
             _trainer = new DataParallelTrainer(model, optimizer, schedule, context.Ring, parallel, data.Train.TargetLength);
             ready.OptimizerStateBytes = _trainer.OptimizerStateBytes;
+            if (context.ResumeFrom is { } directory)
+            {
+                // The coordinator verified this checkpoint and checked it fits this run; the shards are checked again as read.
+                _trainer.Resume(new ResumePoint(directory, CheckpointManifest.Read(directory)));
+                model.Backend.Download(model.Parameters.Values);
+                ready.ParameterChecksum = ParameterChecksum.Of(model.Parameters.Values.Span);
+                context.Log.WriteLine($"loaded checkpoint {directory}");
+            }
         }
 
         context.Session.Send(new WorkerMessage { Ready = ready });
 
-        var indices = Array.Empty<int>();
         while (true)
         {
             var message = await context.Session.NextAsync(cancel).ConfigureAwait(false);
@@ -56,36 +66,16 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
             {
                 case CoordinatorMessage.BodyOneofCase.Start:
                     break;
-                case CoordinatorMessage.BodyOneofCase.Step:
-                    var step = message.Step;
-                    if (indices.Length < step.Indices.Count)
+                case CoordinatorMessage.BodyOneofCase.Steps:
+                    // One report for the batch, sent when its last step is done: the coordinator has already sent the
+                    // next batch, so this rank never waits on the control plane between steps.
+                    var reports = new StepDoneBatch();
+                    foreach (var step in message.Steps.Steps)
                     {
-                        indices = new int[step.Indices.Count];
+                        reports.Steps.Add(await StepAsync(step, context, cancel).ConfigureAwait(false));
                     }
 
-                    step.Indices.CopyTo(indices, 0);
-                    CheckIndices(indices.AsSpan(0, step.Indices.Count), data.Train.Count, step.Step);
-                    if (_fullBatch is not null)
-                    {
-                        await FullBatchStepAsync(_fullBatch, step, indices.AsMemory(0, step.Indices.Count), context, cancel).ConfigureAwait(false);
-                        break;
-                    }
-
-                    var sentBefore = context.Ring.BytesSent;
-                    ShardStepResult result;
-                    using (var span = StartStepSpan(step, context))
-                    {
-                        result = await _trainer!.StepAsync(data.Train, indices.AsMemory(0, step.Indices.Count), step.GlobalBatch, step.Step, cancel).ConfigureAwait(false);
-                        if (span is not null && step.Indices.Count > 0)
-                        {
-                            // The rank's share of the global mean, as the mean over its own samples.
-                            span.SetTag(SpanTags.Loss, result.Loss * step.GlobalBatch / step.Indices.Count);
-                        }
-                    }
-
-                    var sent = context.Ring.BytesSent - sentBefore;
-                    context.Session.Send(new WorkerMessage { StepDone = StepReport(step, result.Loss, result.Correct, result.ComputeSeconds, result.CommunicationSeconds, sent) });
-                    Record(result, sent, context.Telemetry.RankTag);
+                    context.Session.Send(new WorkerMessage { StepsDone = reports });
                     context.Telemetry.Flush();
                     break;
                 case CoordinatorMessage.BodyOneofCase.Eval:
@@ -115,6 +105,47 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         }
     }
 
+    /// <summary>One assigned step on this rank: compute, reduce, update (and write a checkpoint shard when asked); returns its report.</summary>
+    private async Task<StepDone> StepAsync(StepAssignment step, WorkerContext context, CancellationToken cancel)
+    {
+        if (_indices.Length < step.Indices.Count)
+        {
+            _indices = new int[step.Indices.Count];
+        }
+
+        step.Indices.CopyTo(_indices, 0);
+        _lastStep = step.Step;
+        var indices = _indices.AsMemory(0, step.Indices.Count);
+        CheckIndices(indices.Span, data.Train.Count, step.Step);
+        if (_fullBatch is not null)
+        {
+            return await FullBatchStepAsync(_fullBatch, step, indices, context, cancel).ConfigureAwait(false);
+        }
+
+        var sentBefore = context.Ring.BytesSent;
+        ShardStepResult result;
+        using (var span = StartStepSpan(step, context))
+        {
+            result = await _trainer!.StepAsync(data.Train, indices, step.GlobalBatch, step.FirstPosition, step.Step, cancel).ConfigureAwait(false);
+            if (span is not null && step.Indices.Count > 0)
+            {
+                // The rank's share of the global mean, as the mean over its own samples.
+                span.SetTag(SpanTags.Loss, result.Loss * step.GlobalBatch / step.Indices.Count);
+            }
+        }
+
+        var sent = context.Ring.BytesSent - sentBefore;
+        var done = StepReport(step, result.Loss, result.Correct, result.ComputeSeconds, result.CommunicationSeconds, sent);
+        done.Skipped = result.Skipped;
+        if (step.CheckpointDirectory is { Length: > 0 } checkpoint)
+        {
+            done.Checkpoint = WriteCheckpoint(_trainer, checkpoint, step, context);
+        }
+
+        Record(result, sent, context.Telemetry.RankTag);
+        return done;
+    }
+
     /// <summary>What every step report says: which step, its loss and correct count over this rank's samples, and what it cost.</summary>
     private static StepDone StepReport(StepAssignment step, double loss, long correct, double computeSeconds, double communicationSeconds, long bytesSent) => new()
     {
@@ -128,8 +159,32 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         AllocatedBytes = GC.GetTotalAllocatedBytes(),
     };
 
+    /// <summary>This rank's shard of the checkpoint after <paramref name="step"/>, and what the manifest needs of it.</summary>
+    private CheckpointShardWritten WriteCheckpoint(DataParallelTrainer trainer, string directory, StepAssignment step, WorkerContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        CheckpointShard shard;
+        using (var span = Spans.StartChild(Spans.Checkpoint, context.Telemetry.RankTag, TraceContext.Extract(step.TraceContext)))
+        {
+            span?.SetTag(SpanTags.File, directory);
+            shard = trainer.WriteCheckpointShard(directory);
+        }
+
+        model.Backend.Download(model.Parameters.Values);
+        return new CheckpointShardWritten
+        {
+            File = shard.File,
+            Offset = shard.Offset,
+            Length = shard.Length,
+            Bytes = shard.Bytes,
+            Sha256 = shard.Sha256,
+            Seconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
+            ParameterChecksum = ParameterChecksum.Of(model.Parameters.Values.Span),
+        };
+    }
+
     /// <summary>One iteration of a full-batch method; every rank reports the all-reduced loss, which the coordinator takes from rank 0.</summary>
-    private static async Task FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
+    private static async Task<StepDone> FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
     {
         var sentBefore = context.Ring.BytesSent;
         FullBatchStepResult result;
@@ -146,15 +201,15 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         done.FunctionEvaluations = report.Evaluations;
         done.HessianProducts = report.HessianProducts;
         done.StepLength = report.StepLength;
-        context.Session.Send(new WorkerMessage { StepDone = done });
         Record(new ShardStepResult(report.Loss, (int)report.Correct, result.ComputeSeconds, result.CommunicationSeconds), sent, context.Telemetry.RankTag);
-        context.Telemetry.Flush();
+        return done;
     }
 
     private void Finish(WorkerContext context, Protocol.Finish finish)
     {
         model.Backend.Download(model.Parameters.Values);
         var values = model.Parameters.Values.Span;
+        NonFiniteGuard.CheckFinalParameters(values, _lastStep);
         if (context.Rank == 0 && savePath is not null)
         {
             using (var span = Spans.StartChild(Spans.Checkpoint, context.Telemetry.RankTag, TraceContext.Extract(finish.TraceContext)))

@@ -58,7 +58,20 @@ public class TrainCommandTests
         var (code, _, err) = CliRunner.Run("train", "--model", "linreg", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "50", "--batch-size", "4");
 
         Assert.Equal(1, code);
-        Assert.Contains("loss became", err);
+        Assert.Matches(@"^error: the gradient became non-finite \(Σg² = (NaN|Infinity)\) at step \d+; the parameters are kept from the step before", err);
+    }
+
+    [Theory]
+    [InlineData("--max-skips", "3", "--max-skips needs --on-nonfinite skip")]
+    [InlineData("--checkpoint-every", "5", "--checkpoint-every and --keep-checkpoints need --checkpoint-dir")]
+    [InlineData("--max-restarts", "1", "--max-restarts restarts the worker processes of a distributed job; add --workers N")]
+    [InlineData("--on-nonfinite", "ignore", "unknown --on-nonfinite 'ignore' (expected stop or skip)")]
+    public void AFlagThatWouldDoNothingOrIsMalformedIsOneLineAndExitTwo(string flag, string value, string message)
+    {
+        var (code, _, err) = CliRunner.Run("train", "--model", "linreg", flag, value);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {message}", err.Trim());
     }
 
     [Fact]
@@ -67,7 +80,7 @@ public class TrainCommandTests
         var (code, stdout, _) = CliRunner.Run("train", "--help");
 
         Assert.Equal(0, code);
-        foreach (var flag in new[] { "--model", "--data", "--optimizer", "--lr", "--momentum", "--nesterov", "--beta1", "--amsgrad", "--centered", "--weight-decay", "--l1", "--clip-norm", "--lr-schedule", "--warmup-steps", "--dropout", "--epochs", "--batch-size", "--seed", "--out", "--json" })
+        foreach (var flag in new[] { "--model", "--data", "--optimizer", "--lr", "--momentum", "--nesterov", "--beta1", "--amsgrad", "--centered", "--weight-decay", "--l1", "--clip-norm", "--lr-schedule", "--warmup-steps", "--dropout", "--epochs", "--batch-size", "--seed", "--out", "--json", "--checkpoint-dir", "--resume", "--on-nonfinite", "--max-restarts" })
         {
             Assert.Contains(flag, stdout);
         }

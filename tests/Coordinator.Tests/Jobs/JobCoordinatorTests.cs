@@ -185,11 +185,12 @@ public class JobCoordinatorTests
     {
         var job = new JobCoordinator(FakeCluster.Plan(2, p => p with { JoinTimeout = TimeSpan.FromHours(1) }));
 
-        job.ReportProcessExit(1, 2);
+        job.ReportProcessExit(1, 2, "error: --device cuda: ILGPU found no CUDA device");
 
         // Waiting out the hour-long join timeout would fail here, after 30 s.
         var error = await Assert.ThrowsAsync<JobFailedException>(() => job.WaitForWorkersAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal("the worker process for rank 1 exited with code 2 before the job started", error.Message);
+        Assert.Equal("the worker process for rank 1 exited with code 2 before the job started: --device cuda: ILGPU found no CUDA device", error.Message);
+        Assert.False(error.RankLost);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class TrainingDriverTests
         var batches = new BatchPlan(Plan.TrainSamples, Plan.BatchSize, Plan.Seed);
         for (var rank = 0; rank < Plan.WorldSize; rank++)
         {
-            var steps = run.Received[rank].Where(m => m.BodyCase == CoordinatorMessage.BodyOneofCase.Step).Select(m => m.Step).ToArray();
+            var steps = run.Received[rank].Where(m => m.BodyCase == CoordinatorMessage.BodyOneofCase.Steps).SelectMany(m => m.Steps.Steps).ToArray();
             Assert.Equal([1L, 2, 3, 4, 5, 6], steps.Select(s => s.Step));
             foreach (var step in steps)
             {
@@ -44,11 +44,25 @@ public class TrainingDriverTests
     {
         var run = await RunAsync(new TrainingScript());
 
-        var s = CoordinatorMessage.BodyOneofCase.Step;
+        // Each epoch's three steps travel as one batch.
+        var s = CoordinatorMessage.BodyOneofCase.Steps;
         var e = CoordinatorMessage.BodyOneofCase.Eval;
-        CoordinatorMessage.BodyOneofCase[] expected = [CoordinatorMessage.BodyOneofCase.Start, s, s, s, e, s, s, s, e, CoordinatorMessage.BodyOneofCase.Finish];
+        CoordinatorMessage.BodyOneofCase[] expected = [CoordinatorMessage.BodyOneofCase.Start, s, e, s, e, CoordinatorMessage.BodyOneofCase.Finish];
         Assert.All(run.Received, received => Assert.Equal(expected, received.Select(m => m.BodyCase)));
-        Assert.Equal((0, 3, 3, 3), (run.Received[0][4].Eval.Start, run.Received[0][4].Eval.Count, run.Received[1][4].Eval.Start, run.Received[1][4].Eval.Count));
+        Assert.Equal((0, 3, 3, 3), (run.Received[0][2].Eval.Start, run.Received[0][2].Eval.Count, run.Received[1][2].Eval.Start, run.Received[1][2].Eval.Count));
+    }
+
+    [Fact]
+    public async Task StepsTravelInWindowsOfEightWithTwoInFlight()
+    {
+        // 40 samples in batches of 2: 20 steps an epoch, sent as 8, 8 and 4; the scripted workers answer a window only
+        // once they hold the next, so a driver with one window in flight would stall here.
+        var plan = Plan with { TrainSamples = 40, BatchSize = 2, Epochs = 1 };
+        var run = await RunAsync(new TrainingScript(), plan, batchesPerEpoch: 20);
+
+        Assert.Null(run.Failure);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), run.Report.Steps.Select(s => s.Step));
+        Assert.All(run.Received, r => Assert.Equal([8, 8, 4], r.Where(m => m.BodyCase == CoordinatorMessage.BodyOneofCase.Steps).Select(m => m.Steps.Steps.Count)));
     }
 
     [Fact]
@@ -116,12 +130,13 @@ public class TrainingDriverTests
     private static double GlobalLoss(long step) => TrainingScript.LossOf(0, step) + TrainingScript.LossOf(1, step);
 
     /// <summary>Runs the driver against scripted workers and ends the job as the command line does, failed or not.</summary>
-    private static async Task<DriverRun> RunAsync(TrainingScript script)
+    private static async Task<DriverRun> RunAsync(TrainingScript script, JobPlan? plan = null, int batchesPerEpoch = BatchesPerEpoch)
     {
-        await using var cluster = await FakeCluster.StartAsync(Plan);
+        plan ??= Plan;
+        await using var cluster = await FakeCluster.StartAsync(plan);
         var report = new RecordingTrainingReport();
         var driver = new TrainingDriver(cluster.Job, report, _ => 0.1);
-        var workers = cluster.Workers.Select((w, rank) => ScriptedTrainingWorker.RunAsync(w, rank, BatchesPerEpoch, Plan.TrainSamples, Plan.TestSamples, script)).ToArray();
+        var workers = cluster.Workers.Select((w, rank) => ScriptedTrainingWorker.RunAsync(w, rank, batchesPerEpoch, plan.TrainSamples, plan.TestSamples, script)).ToArray();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         DistributedResult? result = null;
         JobFailedException? failure = null;

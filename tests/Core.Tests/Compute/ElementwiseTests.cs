@@ -70,9 +70,10 @@ public abstract class ElementwiseTests
     }
 
     [Theory]
-    [InlineData(0.25f, 11UL)]
-    [InlineData(0.5f, 12UL)]
-    public void DropoutMaskIsTheSharedCounterHashContract(float p, ulong seed)
+    [InlineData(0.25f, 11UL, 0L)]
+    [InlineData(0.5f, 12UL, 0L)]
+    [InlineData(0.5f, 12UL, 3_000_000_123L)]
+    public void DropoutMaskIsTheSharedCounterHashContract(float p, ulong seed, long firstIndex)
     {
         const int length = 4099;
         var x = GradientCheck.Normal(new Rng(4), 1f, length);
@@ -80,11 +81,11 @@ public abstract class ElementwiseTests
         var y = new Tensor(length);
         var keep = 1f / (1f - p);
 
-        CreateBackend().DropoutForward(x, mask, y, p, seed);
+        CreateBackend().DropoutForward(x, mask, y, p, seed, firstIndex);
 
         for (var i = 0; i < length; i++)
         {
-            var expected = CpuBackend.DropoutUniform(seed, i) < p ? 0f : keep;
+            var expected = CpuBackend.DropoutUniform(seed, firstIndex + i) < p ? 0f : keep;
             Assert.Equal(expected, mask[i]);
             Assert.Equal(x[i] * expected, y[i]);
         }

@@ -143,6 +143,24 @@ public class DataParallelEquivalenceTests
         Assert.All(ranks, r => Assert.True(r.AsSpan().SequenceEqual(ranks[0])));
     }
 
+    [Theory]
+    [InlineData(2, 1, ZeroStage.None)]
+    [InlineData(3, 1, ZeroStage.Gradients)]
+    [InlineData(4, 3, ZeroStage.OptimizerState)]
+    public async Task WithDropoutNRanksMatchOneProcess(int n, int microBatches, ZeroStage zero)
+    {
+        // Masks keyed by the step and the sample's position in the global batch: the same units are dropped however
+        // the batch is split among ranks and into micro-batches.
+        var settings = Settings("adam");
+        var expected = SingleProcess(settings, dropout: 0.3f);
+
+        var ranks = await Distributed(settings, zero, n, bucketFloats: 300, chunkFloats: 64, microBatches: microBatches, dropout: 0.3f);
+
+        Assert.True(RelativeError(ranks[0], expected) < 1e-5, $"relative error {RelativeError(ranks[0], expected)}");
+        Assert.True(RelativeError(expected, SingleProcess(settings)) > 1e-3, "dropout was not active");
+        Assert.All(ranks, r => Assert.True(r.AsSpan().SequenceEqual(ranks[0])));
+    }
+
     [Fact]
     public void MicroBatchesInOneProcessMatchTheWholeBatch()
     {
@@ -160,11 +178,11 @@ public class DataParallelEquivalenceTests
     /// </summary>
     private static OptimizerSettings Settings(string name) => new() { Name = name, Lr = name is "sgd" or "momentum" or "nesterov" ? 0.05 : 0.01, WeightDecay = 1e-3, L1 = 1e-4 };
 
-    private static float[] SingleProcess(OptimizerSettings settings, string model = "mlp", Dataset? data = null, int batch = GlobalBatch, int microBatches = 1)
+    private static float[] SingleProcess(OptimizerSettings settings, string model = "mlp", Dataset? data = null, int batch = GlobalBatch, int microBatches = 1, float dropout = 0f)
     {
         data ??= Data;
         var backend = new CpuBackend(1);
-        var built = Build(model, data, backend);
+        var built = Build(model, data, backend, dropout);
         var optimizer = settings.Create(backend, built.Parameters.Values, built.Parameters.Gradients, Schedule(data, batch));
         var trainer = new Trainer(built, optimizer, new TrainOptions(1, batch, 5, MicroBatches: microBatches), data.TargetLength);
         foreach (var global in GlobalBatches(data, batch))
@@ -175,7 +193,7 @@ public class DataParallelEquivalenceTests
         return built.Parameters.Values.Span.ToArray();
     }
 
-    private static async Task<float[][]> Distributed(OptimizerSettings settings, ZeroStage zero, int n, int bucketFloats, int chunkFloats, string model = "mlp", Dataset? data = null, int batch = GlobalBatch, int microBatches = 1)
+    private static async Task<float[][]> Distributed(OptimizerSettings settings, ZeroStage zero, int n, int bucketFloats, int chunkFloats, string model = "mlp", Dataset? data = null, int batch = GlobalBatch, int microBatches = 1, float dropout = 0f)
     {
         data ??= Data;
         var transports = InProcessRing.Create(n);
@@ -183,14 +201,14 @@ public class DataParallelEquivalenceTests
         await Task.WhenAll(Enumerable.Range(0, n).Select(r => Task.Run(async () =>
         {
             var backend = new CpuBackend(1);
-            var built = Build(model, data, backend);
+            var built = Build(model, data, backend, dropout);
             var ring = new RingCollectives(transports[r], chunkFloats, TimeSpan.FromSeconds(30));
             var trainer = new DataParallelTrainer(built, settings, Schedule(data, batch), ring, new DataParallelOptions(zero, bucketFloats, microBatches), data.TargetLength);
             long step = 0;
             foreach (var global in GlobalBatches(data, batch))
             {
                 var (start, count) = BatchShards.Of(global.Length, r, n);
-                await trainer.StepAsync(data, global.AsMemory(start, count), global.Length, ++step, CancellationToken.None);
+                await trainer.StepAsync(data, global.AsMemory(start, count), global.Length, start, ++step, CancellationToken.None);
             }
 
             results[r] = built.Parameters.Values.Span.ToArray();
@@ -215,8 +233,8 @@ public class DataParallelEquivalenceTests
     private static LearningRateSchedule Schedule(Dataset data, int batch) =>
         new ScheduleSettings { Name = "cosine", WarmupSteps = 1 }.Create(GlobalBatches(data, batch).Count());
 
-    private static Model Build(string name, Dataset data, CpuBackend backend) =>
-        ModelZoo.Create(name, data.SampleShape, data.Classes > 0 ? data.Classes : data.TargetLength, backend, new ModelOptions(3));
+    private static Model Build(string name, Dataset data, CpuBackend backend, float dropout = 0f) =>
+        ModelZoo.Create(name, data.SampleShape, data.Classes > 0 ? data.Classes : data.TargetLength, backend, new ModelOptions(3, Dropout: dropout));
 
     private static double RelativeError(float[] actual, float[] expected)
     {

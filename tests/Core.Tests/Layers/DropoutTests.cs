@@ -79,19 +79,40 @@ public sealed class DropoutTests
     }
 
     [Fact]
-    public void EachTrainingCallDrawsANewMaskAndSeedsReproduceThem()
+    public void EachStepDrawsANewMaskAndSeedsReproduceThem()
     {
         var x = new Tensor(1, 256);
         x.Span.Fill(1f);
         var a = Built(new Dropout(0.5f, seed: 5), 256);
         var b = Built(new Dropout(0.5f, seed: 5), 256);
 
+        a.AtBatchPosition(step: 1, firstPosition: 0);
         var first = a.Forward(x, training: true).ToArray();
+        a.AtBatchPosition(step: 2, firstPosition: 0);
         var second = a.Forward(x, training: true).ToArray();
 
         Assert.NotEqual(first, second);
-        Assert.Equal(first, b.Forward(x, training: true).ToArray());
+        b.AtBatchPosition(step: 2, firstPosition: 0);
         Assert.Equal(second, b.Forward(x, training: true).ToArray());
+        b.AtBatchPosition(step: 1, firstPosition: 0);
+        Assert.Equal(first, b.Forward(x, training: true).ToArray());
+    }
+
+    [Fact]
+    public void ABatchSplitAtAnyRowDropsWhatTheWholeBatchDrops()
+    {
+        // Ranks and micro-batches see rows of one global batch: a row's mask depends on its position, not on who holds it.
+        var whole = new Tensor(5, 64);
+        whole.Span.Fill(1f);
+        var layer = Built(new Dropout(0.4f, seed: 9), 64);
+        layer.AtBatchPosition(step: 3, firstPosition: 0);
+        var expected = layer.Forward(whole, training: true).ToArray();
+
+        var tail = new Tensor(2, 64);
+        tail.Span.Fill(1f);
+        layer.AtBatchPosition(step: 3, firstPosition: 3);
+
+        Assert.Equal(expected[(3 * 64)..], layer.Forward(tail, training: true).ToArray());
     }
 
     private static Dropout Built(Dropout layer, params int[] sampleShape)

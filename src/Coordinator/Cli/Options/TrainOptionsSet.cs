@@ -59,6 +59,13 @@ internal sealed class TrainOptionsSet
         Bind("--peer-timeout", "seconds a rank may stay silent before the job fails", s => s.PeerTimeoutSeconds, (s, v) => s with { PeerTimeoutSeconds = v });
         Bind("--join-timeout", "seconds to wait for all workers to join", s => s.JoinTimeoutSeconds, (s, v) => s with { JoinTimeoutSeconds = v });
         Bind("--save", "write the final parameters to this file (rank 0 in a distributed run)", s => s.Save, (s, v) => s with { Save = v });
+        Bind("--on-nonfinite", "stop | skip: a step whose gradient is NaN or infinite ends training naming the step (stop), or changes nothing and is counted (skip)", s => s.OnNonFinite, (s, v) => s with { OnNonFinite = v });
+        Bind("--max-skips", "with --on-nonfinite skip, stop once more steps than this were skipped", s => s.MaxSkips, (s, v) => s with { MaxSkips = v });
+        CheckpointDir = Bind("--checkpoint-dir", "write checkpoints here (each rank its own shard), at every epoch's end and every --checkpoint-every steps", s => s.CheckpointDir, (s, v) => s with { CheckpointDir = v });
+        CheckpointEvery = Bind("--checkpoint-every", "optimizer steps between checkpoints (0: only at epoch ends)", s => s.CheckpointEvery, (s, v) => s with { CheckpointEvery = v });
+        KeepCheckpoints = Bind("--keep-checkpoints", "newest checkpoints kept", s => s.KeepCheckpoints, (s, v) => s with { KeepCheckpoints = v });
+        MaxRestarts = Bind("--max-restarts", "when a worker dies or stops answering, start every rank again from the newest checkpoint, at most this many times (0: fail at once)", s => s.MaxRestarts, (s, v) => s with { MaxRestarts = v });
+        Resume = Bind("--resume", "continue from a checkpoint, or from the newest intact one in a checkpoint directory (any worker count and ZeRO stage)", s => s.Resume, (s, v) => s with { Resume = v });
         Bind("--threads", "CPU threads (default: all cores, split among local workers)", s => s.Threads, (s, v) => s with { Threads = v });
         Out = Bind("--out", "directory for per-step and per-epoch metrics, and a plot", s => s.Out, (s, v) => s with { Out = v });
         MetricsFormat = Bind("--metrics-format", "csv | jsonl", s => s.MetricsFormat, (s, v) => s with { MetricsFormat = v });
@@ -71,11 +78,27 @@ internal sealed class TrainOptionsSet
 
     public Option Json { get; }
 
+    public Option CheckpointDir { get; }
+
+    public Option CheckpointEvery { get; }
+
+    public Option KeepCheckpoints { get; }
+
+    public Option Resume { get; }
+
+    public Option MaxRestarts { get; }
+
     /// <summary>Every training flag.</summary>
     public IEnumerable<Option> All => _bindings.Select(b => b.Option);
 
-    /// <summary>What a worker (or a pod, which runs one) reads: everything but this process's own output files.</summary>
-    public IEnumerable<Option> ForWorker => All.Except([Out, MetricsFormat, Json]);
+    /// <summary>
+    /// What a worker (or a pod, which runs one) reads: everything but this process's own output files, and the
+    /// checkpoint flags, which the coordinator acts on (it tells each rank where to write and what to load).
+    /// </summary>
+    public IEnumerable<Option> ForWorker => All.Except([Out, MetricsFormat, Json, .. Checkpointing]);
+
+    /// <summary>The flags of checkpoints, resume and restarts: a coordinator's (or a single process's) to act on.</summary>
+    public IEnumerable<Option> Checkpointing => [CheckpointDir, CheckpointEvery, KeepCheckpoints, Resume, MaxRestarts];
 
     public TrainSettings Read(ParseResult r)
     {

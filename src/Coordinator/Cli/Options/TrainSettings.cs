@@ -1,7 +1,9 @@
+using Distributed.Core.Checkpoints;
 using Distributed.Core.Collectives;
 using Distributed.Core.DataParallel;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
+using Distributed.Core.Training;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -56,6 +58,25 @@ internal sealed record TrainSettings
     public double JoinTimeoutSeconds { get; init; } = 300;
 
     public string? Save { get; init; }
+
+    /// <summary>stop | skip: what a step whose gradient is not finite does.</summary>
+    public string OnNonFinite { get; init; } = "stop";
+
+    public int MaxSkips { get; init; } = NonFiniteGuard.DefaultMaxSkips;
+
+    /// <summary>Where checkpoints go (the coordinator's choice in a distributed run; never forwarded to workers).</summary>
+    public string? CheckpointDir { get; init; }
+
+    /// <summary>Optimizer steps between checkpoints; 0: only at the end of each epoch (and so of training).</summary>
+    public int CheckpointEvery { get; init; }
+
+    public int KeepCheckpoints { get; init; } = CheckpointDirectory.DefaultKeep;
+
+    /// <summary>Times a distributed job starts every rank again from the newest checkpoint after a rank was lost; 0: fail at once.</summary>
+    public int MaxRestarts { get; init; }
+
+    /// <summary>A checkpoint, or a checkpoint directory (its newest intact checkpoint), to continue from.</summary>
+    public string? Resume { get; init; }
 
     /// <summary>Where this process writes per-step and per-epoch metrics (never forwarded to workers).</summary>
     public string? Out { get; init; }

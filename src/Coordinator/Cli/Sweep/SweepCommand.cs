@@ -19,7 +19,8 @@ internal static class SweepCommand
         var d = new DistributedOptionsSet();
         var s = new SweepOptions();
         var command = new Command("sweep", "Hyperparameter search: run `train` over a search space (--param NAME=SPEC), trials in parallel, bad ones stopped early (--pruner), recorded in --out DIR (--resume DIR continues).");
-        var owned = new HashSet<Option>([o.Out, o.Json, o.MetricsFormat, .. o.All.Where(x => x.Name == "--save")]);
+        // The sweep owns each trial's outputs, and its own --resume continues the sweep (trials are not checkpointed).
+        var owned = new HashSet<Option>([o.Out, o.Json, o.MetricsFormat, .. o.All.Where(x => x.Name == "--save"), .. o.Checkpointing]);
         command.WithOptions(o.All.Where(x => !owned.Contains(x)).Append(d.Workers).Concat(s.All));
 
         command.SetAction((parsed, cancel) =>

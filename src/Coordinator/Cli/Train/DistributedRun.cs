@@ -23,16 +23,44 @@ internal static class DistributedRun
         Describe(job, console);
         var liveness = new Liveness(workers);
         using var telemetry = Telemetry(job, workers, liveness, t, r, console);
-        var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, jobId) with { Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport }, liveness) { Observer = telemetry };
-        return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, progress, telemetry, token), cancel,
-            listening is null ? null : bound => listening(bound, console));
+        using var metrics = job.Settings.Out is { } dir ? new MetricsFiles(dir, job.Settings.MetricsFormat, PlotTitle(job, workers), job.FullBatch is not null) : null;
+        var report = new ConsoleTrainingReport(console, metrics, job.Options.Epochs, progress, telemetry);
+        var resume = job.Resume;
+        for (var restart = 0; ; restart++)
+        {
+            var plan = JobSetup.Plan(job, workers, jobId) with { Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport, Resume = resume };
+            var coordinator = new JobCoordinator(plan, liveness) { Observer = telemetry };
+            try
+            {
+                return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, report, metrics, telemetry, token), cancel,
+                    listening is null ? null : bound => listening(bound, console));
+            }
+            catch (JobFailedException ex) when (ex.RankLost && restart < job.Settings.MaxRestarts)
+            {
+                // As torchrun does, every rank restarts (a lost rank's neighbours hold a broken ring) and all of them load
+                // the newest intact checkpoint; with none yet, the run starts over.
+                resume = job.Checkpoints is { } policy ? Newest(policy.Root, console) : null;
+                report.Line($"[launcher] {ex.Message}");
+                report.Line($"[launcher] restart {restart + 1} of {job.Settings.MaxRestarts}: every rank starts again from {resume?.Directory ?? "the beginning (no checkpoint yet)"}");
+            }
+        }
     }
 
-    private static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, TrainingProgress progress, JobTelemetry telemetry, CancellationToken cancel)
+    /// <summary>The newest intact checkpoint under <paramref name="root"/>, or null when there is none yet.</summary>
+    private static Core.Checkpoints.ResumePoint? Newest(string root, TextWriter log)
     {
-        var output = progress.Output;
-        using var metrics = job.Settings.Out is { } dir ? new MetricsFiles(dir, job.Settings.MetricsFormat, PlotTitle(job, coordinator.Plan.WorldSize), job.FullBatch is not null) : null;
-        var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
+        try
+        {
+            return Core.Checkpoints.CheckpointDirectory.Resolve(root, log);
+        }
+        catch (Core.Data.DataFormatException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, ConsoleTrainingReport report, MetricsFiles? metrics, JobTelemetry telemetry, CancellationToken cancel)
+    {
         var driver = new TrainingDriver(coordinator, report, step => job.Schedule.At(job.OptimizerSettings.Lr, step));
         var result = await driver.RunAsync(cancel).ConfigureAwait(false);
         report.Line(ConsoleReport.Final(result.Training));
@@ -50,6 +78,7 @@ internal static class DistributedRun
         Conclude(report, telemetry, metrics);
         return CliApp.Ok;
     }
+
 
     /// <summary>The observability of a run of <paramref name="workers"/> ranks (0: a run in this process), from the flags.</summary>
     public static JobTelemetry Telemetry(TrainJob job, int workers, Liveness? liveness, TelemetryOptionsSet t, ParseResult r, TextWriter output) =>

@@ -1,4 +1,5 @@
 using Distributed.Coordinator.Jobs;
+using Distributed.Core.Checkpoints;
 using Distributed.Core.Compute;
 using Distributed.Core.Compute.Cpu;
 using Distributed.Core.Data;
@@ -22,10 +23,12 @@ internal enum JobRole
 /// <summary>Turns <see cref="TrainSettings"/> into a <see cref="TrainJob"/>; everything that can be wrong with them is found here, before the first step.</summary>
 internal static class JobSetup
 {
-    public static TrainJob Build(TrainSettings s, JobRole role = JobRole.Compute)
+    /// <param name="log">Hears the checkpoints --resume passed over as damaged (standard error when null).</param>
+    public static TrainJob Build(TrainSettings s, JobRole role = JobRole.Compute, TextWriter? log = null)
     {
         try
         {
+            CheckOutputs(s);
             if (!ModelZoo.Names.Contains(s.Model))
             {
                 throw new UsageException($"unknown model '{s.Model}' (expected one of: {string.Join(", ", ModelZoo.Names)})");
@@ -37,7 +40,8 @@ internal static class JobSetup
             }
 
             // An optimizer step takes the accumulated batch; each of its parts goes through forward and backward alone.
-            var options = new TrainOptions(s.Epochs, s.BatchSize * s.Accumulate, s.Seed, EvalBatchSize: 256, MicroBatches: s.Accumulate);
+            var onNonFinite = NonFiniteGuard.ParsePolicy(s.OnNonFinite);
+            var options = new TrainOptions(s.Epochs, s.BatchSize * s.Accumulate, s.Seed, EvalBatchSize: 256, MicroBatches: s.Accumulate, onNonFinite, s.MaxSkips);
             options.Validate();
             if (s.MetricsFormat is not ("csv" or "jsonl"))
             {
@@ -51,7 +55,7 @@ internal static class JobSetup
                 var other => throw new UsageException($"unknown initialisation '{other}' (expected he or xavier)"),
             };
             var threads = Limits.Threads(s.Threads);
-            var parallel = Parallel(s);
+            var parallel = Parallel(s) with { OnNonFinite = onNonFinite, MaxSkips = s.MaxSkips };
             var chunkFloats = Limits.ChunkFloats(s.ChunkKb);
             Limits.Transport(s.Transport);
             var peerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout");
@@ -64,6 +68,11 @@ internal static class JobSetup
 
             // Fail on optimizer and schedule flags before spending time reading data.
             var fullBatch = s.Optimizer.IsFullBatch ? FullBatchFlags.Check(s) : null;
+            if (fullBatch is not null && (s.CheckpointDir is not null || s.Resume is not null))
+            {
+                throw new UsageException($"--checkpoint-dir and --resume are for the first-order optimizers; {s.Optimizer.Name} runs a few full-batch iterations and keeps no resumable state");
+            }
+
             if (fullBatch is null)
             {
                 s.Optimizer.Create(new CpuBackend(1), new Core.Tensors.Tensor(1), new Core.Tensors.Tensor(1), s.Schedule.Create(1));
@@ -105,9 +114,17 @@ internal static class JobSetup
                 ("model", s.Model), ("data", s.Data ?? "default"), ("test-data", s.TestData), ("synthetic-samples", s.SyntheticSamples),
                 ("init", init), ("dropout", s.Dropout), ("epochs", options.Epochs), ("batch-size", s.BatchSize), ("accumulate", s.Accumulate), ("seed", options.Seed),
                 ("optimizer", s.Optimizer), ("schedule", s.Schedule), ("zero", (int)parallel.Zero), ("bucket-floats", parallel.BucketFloats),
-                ("chunk-kb", s.ChunkKb), ("device", device),
+                ("chunk-kb", s.ChunkKb), ("device", device), ("on-nonfinite", s.OnNonFinite), ("max-skips", s.MaxSkips),
             ]);
-            return new TrainJob(s, model, schedule, options, data, parallel, chunkFloats, peerTimeout, joinTimeout, config, deviceReport) { FullBatch = fullBatch };
+            var checkpoints = s.CheckpointDir is { } root ? new CheckpointPolicy(Path.GetFullPath(root), s.CheckpointEvery, s.KeepCheckpoints, config) : null;
+            ResumePoint? resume = null;
+            if (s.Resume is { } from)
+            {
+                resume = CheckpointDirectory.Resolve(from, log ?? Console.Error);
+                CheckpointResume.CheckCompatible(resume.Directory, resume.Manifest, config);
+            }
+
+            return new TrainJob(s, model, schedule, options, data, parallel, chunkFloats, peerTimeout, joinTimeout, config, deviceReport) { FullBatch = fullBatch, Checkpoints = checkpoints, Resume = resume };
         }
         catch (ArgumentException ex)
         {
@@ -117,6 +134,12 @@ internal static class JobSetup
 
     public static JobPlan Plan(TrainJob job, int worldSize, string jobId) => new()
     {
+        FullBatchChunk = job.FullBatch is null ? 0 : Core.FullBatch.ModelObjective.DefaultChunk,
+        Checkpoints = job.Checkpoints,
+        Resume = job.Resume,
+        ZeroStage = (int)job.Parallel.Zero,
+        OptimizerName = job.FullBatch is null ? job.CreateOptimizer().Name : job.OptimizerSettings.Name,
+        OptimizerState = job.FullBatch is null ? [.. job.CreateOptimizer().State.Select(t => t.Name)] : [],
         WorldSize = worldSize,
         JobId = jobId,
         Config = job.Config,
@@ -129,6 +152,52 @@ internal static class JobSetup
         JoinTimeout = job.JoinTimeout,
         PeerTimeout = job.PeerTimeout,
     };
+
+    /// <summary>
+    /// Every file and directory the run will write is checked now, so a path that cannot be written is reported
+    /// before the training, not after it, when the result would be lost.
+    /// </summary>
+    private static void CheckOutputs(TrainSettings s)
+    {
+        if (s.Save is { } save)
+        {
+            AtomicFile.CheckWritable(save, "--save");
+        }
+
+        if (s.Json is { } json)
+        {
+            AtomicFile.CheckWritable(json, "--json");
+        }
+
+        if (s.CheckpointDir is { } checkpoints)
+        {
+            if (s.CheckpointEvery < 0 || s.KeepCheckpoints < 1)
+            {
+                throw new UsageException($"--checkpoint-every must be at least 0 and --keep-checkpoints at least 1, got {s.CheckpointEvery} and {s.KeepCheckpoints}");
+            }
+
+            AtomicFile.CheckWritableDirectory(checkpoints, "--checkpoint-dir");
+        }
+        else if (s.CheckpointEvery != 0 || s.KeepCheckpoints != CheckpointDirectory.DefaultKeep)
+        {
+            throw new UsageException("--checkpoint-every and --keep-checkpoints need --checkpoint-dir");
+        }
+
+        if (s.MaxRestarts < 0)
+        {
+            throw new UsageException($"--max-restarts must be at least 0, got {s.MaxRestarts}");
+        }
+
+        if (s.MaxSkips < 0)
+        {
+            throw new UsageException($"--max-skips must be at least 0, got {s.MaxSkips}");
+        }
+
+        if (s.MaxSkips != NonFiniteGuard.DefaultMaxSkips && s.OnNonFinite != "skip")
+        {
+            throw new UsageException("--max-skips needs --on-nonfinite skip");
+        }
+    }
 
     private static DataParallelOptions Parallel(TrainSettings s)
     {

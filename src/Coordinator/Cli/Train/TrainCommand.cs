@@ -42,7 +42,12 @@ internal static class TrainCommand
 
     private static int RunHere(TrainSettings settings, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
-        var job = JobSetup.Build(settings);
+        if (settings.MaxRestarts != 0)
+        {
+            throw new UsageException("--max-restarts restarts the worker processes of a distributed job; add --workers N");
+        }
+
+        var job = JobSetup.Build(settings, log: output);
 
         // An ILGPU backend holds an accelerator (on ilgpu-cpu, a team of host threads) until disposed.
         using var device = job.Model.Backend as IDisposable;
@@ -54,10 +59,11 @@ internal static class TrainCommand
         using var telemetry = r.GetValue(t.Timeline) is null ? null : DistributedRun.Telemetry(job, 0, null, t, r, output);
         using var metrics = settings.Out is { } dir ? new MetricsFiles(dir, settings.MetricsFormat, DistributedRun.PlotTitle(job, 0), job.FullBatch is not null) : null;
         var report = new ConsoleTrainingReport(output, metrics, job.Options.Epochs, progress, telemetry);
-        var result = Fit(job, report, cancel);
+        var (result, steps) = Fit(job, report, cancel);
         output.WriteLine(ConsoleReport.Final(result));
         var values = job.Model.Parameters.Values;
         job.Model.Backend.Download(values);
+        NonFiniteGuard.CheckFinalParameters(values.Span, steps);
         var small = values.Length <= 16 ? values.Span.ToArray() : null;
         if (small is not null)
         {
@@ -80,20 +86,39 @@ internal static class TrainCommand
         return CliApp.Ok;
     }
 
-    private static TrainingResult Fit(TrainJob job, ConsoleTrainingReport report, CancellationToken cancel)
+    /// <summary>Trains, and returns the result and the steps taken (skipped ones included).</summary>
+    private static (TrainingResult Result, long Steps) Fit(TrainJob job, ConsoleTrainingReport report, CancellationToken cancel)
     {
         if (job.FullBatch is { } method)
         {
             var fullBatch = new FullBatchTrainer(job.Model, method, job.Options.Epochs, job.Options.EvalBatchSize);
             fullBatch.StepCompleted += report.Step;
             fullBatch.EpochCompleted += report.Epoch;
-            return fullBatch.Fit(job.Data.Train, job.Data.Test, cancel);
+            return (fullBatch.Fit(job.Data.Train, job.Data.Test, cancel), job.Options.Epochs);
         }
 
-        var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength);
+        var trainer = new Trainer(job.Model, job.CreateOptimizer(), job.Options, job.Data.Train.TargetLength) { Checkpoints = job.Checkpoints };
         trainer.StepCompleted += report.Step;
         trainer.EpochCompleted += report.Epoch;
-        return trainer.Fit(job.Data.Train, job.Data.Test, cancel);
+        trainer.CheckpointWritten += (directory, seconds) => report.Line($"checkpoint {directory} written in {seconds * 1000:0.#} ms");
+        if (job.Resume is { } from)
+        {
+            trainer.Resume(from);
+            var m = from.Manifest;
+            report.Line($"resumed from {from.Directory}: step {m.Step}, epoch {m.Epoch} after {m.BatchesDone} batches (written by {m.WorldSize} ranks, ZeRO stage {m.ZeroStage})");
+        }
+
+        var skippedBefore = trainer.SkippedSteps;
+        trainer.StepCompleted += _ =>
+        {
+            if (trainer.SkippedSteps != skippedBefore)
+            {
+                skippedBefore = trainer.SkippedSteps;
+                report.Line($"step {trainer.Steps}: the gradient was not finite; the update was skipped ({skippedBefore} skipped so far)");
+            }
+        };
+        var result = trainer.Fit(job.Data.Train, job.Data.Test, cancel);
+        return (result, trainer.Steps);
     }
 
     /// <summary>This process coordinates, N worker processes train; each gets the job's flags and its share of the cores.</summary>

@@ -1,3 +1,4 @@
+using Distributed.Core.Checkpoints;
 using Distributed.Core.Data;
 using Distributed.Core.FullBatch;
 using Distributed.Core.DataParallel;
@@ -28,6 +29,12 @@ internal sealed record TrainJob(
     public FullBatchSettings? FullBatch { get; init; }
 
     public ScheduleSettings ScheduleSettings => Settings.Schedule;
+
+    /// <summary>When and where to write checkpoints (--checkpoint-dir); null: never.</summary>
+    public CheckpointPolicy? Checkpoints { get; init; }
+
+    /// <summary>The verified, compatible checkpoint to continue from (--resume); null: a fresh start.</summary>
+    public ResumePoint? Resume { get; init; }
 
     /// <summary>An optimizer over all parameters, for a run in this process.</summary>
     public Optimizer CreateOptimizer() =>

@@ -93,7 +93,7 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed)
+    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed, long firstIndex)
     {
         RequireSameLength(x, mask, "dropout");
         RequireSameLength(x, y, "dropout");
@@ -101,7 +101,7 @@ public sealed partial class CpuBackend
         var keep = 1f / (1f - p);
         for (var i = 0; i < m.Length; i++)
         {
-            m[i] = DropoutUniform(seed, i) < p ? 0f : keep;
+            m[i] = DropoutUniform(seed, firstIndex + i) < p ? 0f : keep;
         }
 
         TensorPrimitives.Multiply(x.Span, m, y.Span);

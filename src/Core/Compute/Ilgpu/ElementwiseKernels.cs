@@ -35,9 +35,9 @@ internal static class ElementwiseKernels
     public static void ReluBackward(Index1D i, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx) => dx[i] = y[i] > 0f ? dy[i] : 0f;
 
     /// <summary>The mask from the (seed, index) hash every backend shares, then y = x ⊙ mask.</summary>
-    public static void Dropout(Index1D i, ArrayView<float> x, ArrayView<float> mask, ArrayView<float> y, float p, float keep, ulong seed)
+    public static void Dropout(Index1D i, ArrayView<float> x, ArrayView<float> mask, ArrayView<float> y, float p, float keep, ulong seed, long firstIndex)
     {
-        var m = DropoutUniform(seed, i) < p ? 0f : keep;
+        var m = DropoutUniform(seed, firstIndex + i) < p ? 0f : keep;
         mask[i] = m;
         y[i] = x[i] * m;
     }

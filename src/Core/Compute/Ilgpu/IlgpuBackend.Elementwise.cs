@@ -14,7 +14,7 @@ public sealed partial class IlgpuBackend
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _columnSums = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> _reluForward = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _reluBackward = null!;
-    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ulong> _dropout = null!;
+    private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ulong, long> _dropout = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _multiply = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, float, float> _penalty = null!;
     private Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<double>, int> _squaresByLane = null!;
@@ -105,14 +105,14 @@ public sealed partial class IlgpuBackend
         }
     }
 
-    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed)
+    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed, long firstIndex)
     {
         RequireSameLength(x, mask, "dropout");
         RequireSameLength(x, y, "dropout");
         using var scope = Enter();
         if (x.Length > 0)
         {
-            _dropout(_stream, x.Length, View(x), View(mask), View(y), p, 1f / (1f - p), seed);
+            _dropout(_stream, x.Length, View(x), View(mask), View(y), p, 1f / (1f - p), seed, firstIndex);
         }
     }
 
@@ -158,7 +158,7 @@ public sealed partial class IlgpuBackend
         _columnSums = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.AccumulateColumnSums);
         _reluForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.ReluForward);
         _reluBackward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.ReluBackward);
-        _dropout = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ulong>(ElementwiseKernels.Dropout);
+        _dropout = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ulong, long>(ElementwiseKernels.Dropout);
         _multiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Multiply);
         _penalty = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(ElementwiseKernels.WeightPenalty);
         _squaresByLane = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<double>, int>(ReductionKernels.SquaresByLane);

@@ -32,15 +32,16 @@ internal sealed record TrainingScript
 
 /// <summary>
 /// A worker that trains nothing but follows the training protocol over a <see cref="FakeWorker"/> session, and keeps
-/// everything the coordinator sent it. It answers a step only once it also holds the next step's assignment (except
-/// an epoch's last step), so a driver that does not keep two steps in flight leaves it waiting and the test fails.
+/// everything the coordinator sent it. It answers a batch of steps only once it also holds the next batch (except a
+/// batch holding an epoch's last step), so a driver that does not keep two batches in flight leaves it waiting and
+/// the test fails; answers that are all step reports go up as one batch, as a real worker sends them.
 /// </summary>
 internal static class ScriptedTrainingWorker
 {
     public static async Task<List<CoordinatorMessage>> RunAsync(FakeWorker worker, int rank, int batchesPerEpoch, int trainSamples, int testSamples, TrainingScript script)
     {
         var received = new List<CoordinatorMessage>();
-        var pending = new Queue<StepAssignment>();
+        var pending = new Queue<StepBatch>();
         worker.Send(new WorkerMessage { Ready = new Ready { ParameterChecksum = script.StartChecksum(rank), ParameterCount = 2, OptimizerStateBytes = 16, TrainSamples = trainSamples, TestSamples = testSamples } });
         while (true)
         {
@@ -48,11 +49,22 @@ internal static class ScriptedTrainingWorker
             received.Add(message);
             switch (message.BodyCase)
             {
-                case CoordinatorMessage.BodyOneofCase.Step:
-                    pending.Enqueue(message.Step);
-                    while (pending.Count >= 2 || (pending.Count == 1 && pending.Peek().Step == (long)pending.Peek().Epoch * batchesPerEpoch))
+                case CoordinatorMessage.BodyOneofCase.Steps:
+                    pending.Enqueue(message.Steps);
+                    while (pending.Count >= 2 || (pending.Count == 1 && pending.Peek().Steps.Any(s => s.Step == (long)s.Epoch * batchesPerEpoch)))
                     {
-                        worker.Send(script.Answer(rank, pending.Dequeue()));
+                        var answers = pending.Dequeue().Steps.Select(s => script.Answer(rank, s)).ToArray();
+                        if (answers.All(a => a.BodyCase == WorkerMessage.BodyOneofCase.StepDone))
+                        {
+                            worker.Send(new WorkerMessage { StepsDone = new StepDoneBatch { Steps = { answers.Select(a => a.StepDone) } } });
+                        }
+                        else
+                        {
+                            foreach (var answer in answers)
+                            {
+                                worker.Send(answer);
+                            }
+                        }
                     }
 
                     break;

@@ -38,7 +38,7 @@ internal sealed class HostSyncedBackend(IlgpuBackend inner) : IComputeBackend
 
     public void ReluBackward(Tensor y, Tensor dy, Tensor dx) => Synced(() => Inner.ReluBackward(y, dy, dx), y, dy, dx);
 
-    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed) => Synced(() => Inner.DropoutForward(x, mask, y, p, seed), x, mask, y);
+    public void DropoutForward(Tensor x, Tensor mask, Tensor y, float p, ulong seed, long firstIndex) => Synced(() => Inner.DropoutForward(x, mask, y, p, seed, firstIndex), x, mask, y);
 
     public void Multiply(Tensor a, Tensor b, Tensor c) => Synced(() => Inner.Multiply(a, b, c), a, b, c);
 

@@ -71,7 +71,7 @@ public sealed class IlgpuTrainingTests
             {
                 var global = plan.Batch(s).ToArray();
                 var (start, count) = BatchShards.Of(global.Length, r, n);
-                await trainer.StepAsync(Vectors, global.AsMemory(start, count), global.Length, s + 1, CancellationToken.None);
+                await trainer.StepAsync(Vectors, global.AsMemory(start, count), global.Length, start, s + 1, CancellationToken.None);
             }
 
             backend.Download(model.Parameters.Values);
