@@ -45,6 +45,12 @@ public sealed partial record ClusterJob
 
     public int GpusPerWorker { get; init => field = value is >= 0 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(GpusPerWorker), value, $"GPUs per worker must be between 0 and 64, got {value}"); }
 
+    /// <summary>
+    /// Both roles talk mutual TLS with the certificates in the job's Secret (see <see cref="Manifests.Render"/>); off
+    /// in the checked-in manifests, which cannot hold a job's own CA, and on by default for `submit`.
+    /// </summary>
+    public bool Tls { get; init; }
+
     public Resources CoordinatorResources { get; init; } = new("1", "1Gi");
 
     public Resources WorkerResources { get; init; } = new("2", "2Gi");

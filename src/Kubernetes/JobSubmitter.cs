@@ -17,11 +17,12 @@ public sealed class JobSubmitter(ClusterConnection cluster)
     private string Namespace => cluster.Namespace;
 
     /// <summary>
-    /// The coordinator Job is created suspended, so its pod cannot start before the ConfigMap it reads exists; the
-    /// other objects are then created owned by it, and it is resumed. When any step fails, the coordinator Job is
-    /// deleted again, taking whatever was already created with it: a job is submitted whole or not at all.
+    /// The coordinator Job is created suspended, so its pod cannot start before the Secret and ConfigMap it reads
+    /// exist; the other objects are then created owned by it, and it is resumed. When any step fails, the coordinator
+    /// Job is deleted again, taking whatever was already created with it: a job is submitted whole or not at all.
     /// </summary>
-    public async Task<V1Job> SubmitAsync(RenderedJob job, TextWriter log, CancellationToken cancel)
+    /// <param name="secret">the job's Secret (<see cref="Manifests.Secret"/>), which goes with the coordinator Job.</param>
+    public async Task<V1Job> SubmitAsync(RenderedJob job, V1Secret secret, TextWriter log, CancellationToken cancel)
     {
         var coordinatorJob = job.CoordinatorJob;
         coordinatorJob.Spec.Suspend = true;
@@ -30,10 +31,13 @@ public sealed class JobSubmitter(ClusterConnection cluster)
         try
         {
             var owner = new V1OwnerReference { ApiVersion = "batch/v1", Kind = "Job", Name = created.Name(), Uid = created.Uid() };
-            foreach (var dependent in new IKubernetesObject<V1ObjectMeta>[] { job.Config, job.CoordinatorService, job.WorkersService, job.WorkersJob })
+            foreach (var dependent in new IKubernetesObject<V1ObjectMeta>[] { secret, job.Config, job.CoordinatorService, job.WorkersService, job.WorkersJob })
             {
                 dependent.Metadata.OwnerReferences = [owner];
             }
+
+            await Call(() => Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace, cancellationToken: cancel), $"create secret {secret.Name()}").ConfigureAwait(false);
+            log.WriteLine($"secret/{secret.Name()} created");
 
             await Call(() => Client.CoreV1.CreateNamespacedConfigMapAsync(job.Config, Namespace, cancellationToken: cancel), $"create configmap {job.Config.Name()}").ConfigureAwait(false);
             log.WriteLine($"configmap/{job.Config.Name()} created");
@@ -121,6 +125,11 @@ public sealed class JobSubmitter(ClusterConnection cluster)
         if (await Gone(() => Client.CoreV1.DeleteNamespacedConfigMapAsync(names.Config, Namespace, cancellationToken: cancel), $"delete configmap {names.Config}").ConfigureAwait(false))
         {
             deleted.Add($"configmap/{names.Config}");
+        }
+
+        if (await Gone(() => Client.CoreV1.DeleteNamespacedSecretAsync(names.Secret, Namespace, cancellationToken: cancel), $"delete secret {names.Secret}").ConfigureAwait(false))
+        {
+            deleted.Add($"secret/{names.Secret}");
         }
 
         return deleted;

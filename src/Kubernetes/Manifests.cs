@@ -18,6 +18,15 @@ public static class Manifests
 
     public const string ConfigMountPath = "/etc/distributed";
 
+    /// <summary>The key of the job's Secret that holds the job secret (the file DISTRIBUTED_SECRET_FILE names in every pod).</summary>
+    public const string SecretKey = "secret";
+
+    /// <summary>Where every pod mounts the job's Secret, as the base manifests say.</summary>
+    public const string SecretMountPath = "/etc/job-secret";
+
+    /// <summary>Set to the Secret's mount path in a TLS job's pods: the roles then take their certificates from there (see DistributedOptionsSet).</summary>
+    public const string TlsDirectoryVariable = "DISTRIBUTED_TLS_DIR";
+
     public const string GpuResource = "nvidia.com/gpu";
 
     public static RenderedJob Base() => new(
@@ -55,6 +64,14 @@ public static class Manifests
         rendered.WorkersJob.Spec.Template.Spec.Subdomain = names.Workers;
         Fill(rendered.CoordinatorJob, job.Image, job.CoordinatorResources, names, job.Name);
         Fill(rendered.WorkersJob, job.EffectiveWorkerImage, job.WorkerResources, names, job.Name);
+        if (job.Tls)
+        {
+            foreach (var podJob in new[] { rendered.CoordinatorJob, rendered.WorkersJob })
+            {
+                UseTls(podJob.Spec.Template.Spec.Containers.Single());
+            }
+        }
+
         if (job.GpusPerWorker > 0)
         {
             var pod = rendered.WorkersJob.Spec.Template.Spec;
@@ -63,6 +80,39 @@ public static class Manifests
         }
 
         return rendered;
+    }
+
+    /// <summary>
+    /// The job's Secret, which every pod mounts (see the base manifests): <paramref name="files"/> by key, such as the
+    /// job secret under <see cref="SecretKey"/>. It is never part of a <see cref="RenderedJob"/>, so a dry run, which
+    /// prints one, shows where the Secret is mounted and never what it holds.
+    /// </summary>
+    public static V1Secret Secret(ClusterJob job, IReadOnlyDictionary<string, string> files) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Type = "Opaque",
+        Metadata = new V1ObjectMeta
+        {
+            Name = new JobNames(job.Name).Secret,
+            NamespaceProperty = job.Namespace,
+            Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = BaseName, [JobNames.InstanceLabel] = job.Name },
+        },
+        StringData = files.ToDictionary(),
+    };
+
+    /// <summary>
+    /// Points a role at the certificates in the mounted Secret. The kubelet's gRPC probes speak cleartext only, so
+    /// they become TCP probes of the same port; the health service stays open to a TLS client without a certificate.
+    /// </summary>
+    private static void UseTls(V1Container container)
+    {
+        container.Env.Add(new V1EnvVar { Name = TlsDirectoryVariable, Value = SecretMountPath });
+        foreach (var probe in new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe })
+        {
+            probe.TcpSocket = new V1TCPSocketAction { Port = probe.Grpc!.Port };
+            probe.Grpc = null;
+        }
     }
 
     private static void Fill(V1Job job, string image, Resources resources, JobNames names, string instance)
@@ -86,6 +136,11 @@ public static class Manifests
             if (volume.ConfigMap is { } configMap)
             {
                 configMap.Name = names.Renamed(configMap.Name);
+            }
+
+            if (volume.Secret is { } secret)
+            {
+                secret.SecretName = names.Renamed(secret.SecretName);
             }
         }
     }
@@ -137,6 +192,9 @@ public sealed record JobNames(string Job)
     public string Coordinator => $"{Job}-coordinator";
 
     public string Workers => $"{Job}-workers";
+
+    /// <summary>The job's Secret, made by `submit` and owned by the coordinator Job.</summary>
+    public string Secret => $"{Job}-secret";
 
     public string PodSelector(string component) => $"{InstanceLabel}={Job},{ComponentLabel}={component}";
 

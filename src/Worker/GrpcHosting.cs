@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Distributed.Worker;
 
 /// <summary>
-/// The Kestrel settings both roles share: cleartext HTTP/2 (gRPC without TLS inside a job), flow-control windows
+/// The Kestrel settings both roles share: HTTP/2, cleartext or with the job's mutual TLS, flow-control windows
 /// large enough that a ring chunk never waits for a window update, a message limit above the largest chunk, and the
 /// standard gRPC health service.
 /// </summary>
@@ -19,8 +20,25 @@ public static class GrpcHosting
     /// <summary>Largest gRPC message either side accepts: a ring chunk is at most 4 MB of floats plus its header.</summary>
     public const int MaxMessageBytes = 16 * 1024 * 1024;
 
-    public static WebApplication Build(string host, int port, Action<IServiceCollection> services)
+    /// <param name="tls">the job's certificates: every connection is TLS, the client's certificate asked for (and judged by the services, <see cref="Security.Admission"/>).</param>
+    public static WebApplication Build(string host, int port, Security.JobTls? tls, Action<IServiceCollection> services)
     {
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            if (tls is not null)
+            {
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = tls.Certificate;
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    // The handshake takes any certificate or none, so a probe still reaches the health service; the
+                    // job's services refuse a caller whose certificate the job's CA did not issue.
+                    https.ClientCertificateValidation = (_, _, _) => true;
+                });
+            }
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -32,14 +50,14 @@ public static class GrpcHosting
             kestrel.Limits.MinRequestBodyDataRate = null;
             if (host is "*" or "0.0.0.0" or "::")
             {
-                kestrel.ListenAnyIP(port, o => o.Protocols = HttpProtocols.Http2);
+                kestrel.ListenAnyIP(port, Configure);
             }
             else
             {
                 var addresses = System.Net.IPAddress.TryParse(host, out var ip) ? [ip] : System.Net.Dns.GetHostAddresses(host);
                 foreach (var address in addresses)
                 {
-                    kestrel.Listen(address, port, o => o.Protocols = HttpProtocols.Http2);
+                    kestrel.Listen(address, port, Configure);
                 }
             }
         });
@@ -47,7 +65,8 @@ public static class GrpcHosting
         {
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
-            o.EnableDetailedErrors = true;
+            // An exception's text is for this process's log, not for whoever called: a stranger learns nothing from it.
+            o.EnableDetailedErrors = false;
         });
         // The standard grpc.health.v1 service, which Kubernetes' gRPC probes call. With no check registered it
         // answers UNKNOWN, which fails a probe; one that always passes makes it SERVING while the server answers.

@@ -18,8 +18,6 @@ namespace Distributed.Worker;
 /// </summary>
 internal sealed class GrpcRingTransport : IRingTransport
 {
-    public const string RankHeader = "x-ring-rank";
-
     private readonly PeerInbox _inbox;
     private readonly GrpcChannel _channel;
     private readonly AsyncClientStreamingCall<OutboundChunk, RingClosed> _call;
@@ -30,13 +28,15 @@ internal sealed class GrpcRingTransport : IRingTransport
     private volatile Exception? _failure;
     private ReceivedChunk? _lastReceived;
 
-    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox)
+    /// <param name="credential">this rank's ring credential (<see cref="Security.RingCredential.Headers"/>), which the right neighbour checks.</param>
+    /// <param name="tls">the job's certificates when it uses mutual TLS.</param>
+    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox, Metadata credential, Security.JobTls? tls = null)
     {
         Rank = rank;
         WorldSize = worldSize;
         _inbox = inbox;
         _right = (rank + 1) % worldSize;
-        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(rightAddress), new GrpcChannelOptions
+        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(rightAddress, tls is not null), new GrpcChannelOptions
         {
             MaxSendMessageSize = GrpcHosting.MaxMessageBytes,
             MaxReceiveMessageSize = GrpcHosting.MaxMessageBytes,
@@ -46,10 +46,10 @@ internal sealed class GrpcRingTransport : IRingTransport
                 KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
+                SslOptions = tls?.ClientOptions() ?? new(),
             },
         });
-        var headers = new Metadata { { RankHeader, rank.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(headers));
+        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(credential));
         _writer = Task.Run(WriteLoopAsync);
     }
 

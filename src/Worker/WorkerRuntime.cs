@@ -8,6 +8,7 @@ using Distributed.Core.Schedules;
 using Distributed.Core.Training;
 using Distributed.Protocol;
 using Distributed.Worker.Internal;
+using Distributed.Worker.Security;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,7 +58,7 @@ public sealed class WorkerRuntime
     private async Task<IRingTransport> ConnectRingAsync(Welcome welcome, PeerInbox inbox, Core.Collectives.SharedMemory.ShmOffer? offer, CancellationToken cancel)
     {
         var right = (welcome.Rank + 1) % welcome.WorldSize;
-        var grpc = new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[right], inbox);
+        var grpc = new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[right], inbox, RingCredential.Headers(_settings.Secret, _settings.JobId, welcome.Rank), _settings.Tls);
         var offered = welcome.Shm.Count > right && welcome.Shm[right].Path.Length > 0 ? new ShmAddress(welcome.Shm[right].Path, welcome.Shm[right].Nonce.ToByteArray()) : null;
         try
         {
@@ -73,10 +74,11 @@ public sealed class WorkerRuntime
 
     public async Task RunAsync(CancellationToken cancel)
     {
-        var inbox = new PeerInbox();
-        await using var host = GrpcHosting.Build(_settings.Host, _settings.Port, services =>
+        var inbox = new PeerInbox(_settings.ChunkFloats);
+        await using var host = GrpcHosting.Build(_settings.Host, _settings.Port, _settings.Tls, services =>
         {
             services.AddSingleton(inbox);
+            services.AddSingleton(new Admission(_settings.Secret, _settings.JobId, _settings.Tls, new Refusals("ring", _log)));
         });
         host.MapGrpcService<PeerService>();
         await host.StartAsync(cancel).ConfigureAwait(false);
@@ -93,8 +95,9 @@ public sealed class WorkerRuntime
             Pid = Environment.ProcessId,
             Shm = offer is null ? null : new Protocol.ShmOffer { Path = offer.Path, Nonce = ByteString.CopyFrom(offer.Nonce) },
         };
-        await using var session = await CoordinatorSession.JoinAsync(_settings.CoordinatorAddress, join, _settings.JoinTimeout, _log, cancel).ConfigureAwait(false);
+        await using var session = await CoordinatorSession.JoinAsync(_settings.CoordinatorAddress, join, _settings.Secret, _settings.Tls, _settings.JoinTimeout, _log, cancel).ConfigureAwait(false);
         var welcome = session.Welcome;
+        inbox.Expect((welcome.Rank + welcome.WorldSize - 1) % welcome.WorldSize);
         _log.WriteLine($"joined as rank {welcome.Rank} of {welcome.WorldSize}; peer service at {address}");
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, session.Aborted);

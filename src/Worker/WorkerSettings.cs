@@ -8,6 +8,12 @@ public sealed record WorkerSettings
 
     public required string JobId { get; init; }
 
+    /// <summary>The job's secret, which this worker's calls prove and its left neighbour's must.</summary>
+    public required Security.JobSecret Secret { get; init; }
+
+    /// <summary>The job's certificates when it uses mutual TLS (`--tls`); null: cleartext HTTP/2.</summary>
+    public Security.JobTls? Tls { get; init; }
+
     /// <summary>The canonical job configuration; the coordinator refuses a worker whose configuration differs.</summary>
     public required string Config { get; init; }
 

@@ -24,7 +24,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
         var log = TextWriter.Synchronized(_log);
         Workers = [.. Enumerable.Range(0, job.Plan.WorldSize).Select(rank =>
         {
-            var settings = new WorkerSettings { CoordinatorAddress = $"127.0.0.1:{host.Port}", JobId = job.Plan.JobId, Config = job.Plan.Config, RequestedRank = rank, JoinTimeout = JoinTimeout, PeerTimeout = job.Plan.PeerTimeout };
+            var settings = new WorkerSettings { CoordinatorAddress = $"127.0.0.1:{host.Port}", JobId = job.Plan.JobId, Secret = job.Plan.Secret, Config = job.Plan.Config, RequestedRank = rank, JoinTimeout = JoinTimeout, PeerTimeout = job.Plan.PeerTimeout };
             return Task.Run(() => worker(settings, log).RunAsync(_stop.Token));
         })];
     }
@@ -50,7 +50,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public static async Task<InProcessCluster> StartAsync(JobPlan plan, Func<WorkerSettings, TextWriter, WorkerRuntime> worker)
     {
         var job = new JobCoordinator(plan with { JoinTimeout = JoinTimeout });
-        var host = await CoordinatorHost.StartAsync(job, "127.0.0.1", 0, CancellationToken.None);
+        var host = await CoordinatorHost.StartAsync(job, "127.0.0.1", 0, TextWriter.Null, CancellationToken.None);
         return new InProcessCluster(job, host, worker);
     }
 

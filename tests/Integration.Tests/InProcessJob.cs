@@ -11,13 +11,14 @@ internal static class InProcessJob
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(int workers, string[] train, string[] coordinatorFlags, TimeSpan timeout)
     {
         var port = ProgramRun.FreePort();
+        using var secret = new SecretFile();
         var outText = new StringWriter();
         var errText = new StringWriter();
         var stdout = TextWriter.Synchronized(outText);
         var stderr = TextWriter.Synchronized(errText);
-        var coordinator = Task.Run(() => CliApp.Run(["coordinator", "--workers", $"{workers}", "--host", "127.0.0.1", "--port", $"{port}", "--join-timeout", "60", .. train, .. coordinatorFlags], stdout, stderr));
+        var coordinator = Task.Run(() => CliApp.Run(["coordinator", "--workers", $"{workers}", "--host", "127.0.0.1", "--port", $"{port}", "--join-timeout", "60", .. secret.Flag, .. train, .. coordinatorFlags], stdout, stderr));
         var ranks = Enumerable.Range(0, workers).Select(rank => Task.Run(() =>
-            CliApp.Run(["worker", "--coordinator", $"127.0.0.1:{port}", "--rank", $"{rank}", "--host", "127.0.0.1", "--port", "0", "--join-timeout", "60", "--threads", "1", .. train], stdout, stderr))).ToArray();
+            CliApp.Run(["worker", "--coordinator", $"127.0.0.1:{port}", "--rank", $"{rank}", "--host", "127.0.0.1", "--port", "0", "--join-timeout", "60", "--threads", "1", .. secret.Flag, .. train], stdout, stderr))).ToArray();
         var all = Task.WhenAll([coordinator, .. ranks]);
         if (await Task.WhenAny(all, Task.Delay(timeout)) != all)
         {

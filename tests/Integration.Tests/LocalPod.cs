@@ -5,7 +5,7 @@ namespace Distributed.Integration.Tests;
 /// <summary>
 /// One pod of a rendered job turned into a local process, the way the kubelet would start it, with only what a
 /// machine without a cluster must change: Service host names become 127.0.0.1, each container port a free local
-/// port, the pod IP 127.0.0.1, and mounted ConfigMaps files in a temporary directory. Every variable name and
+/// port, the pod IP 127.0.0.1, and mounted ConfigMaps and Secrets files in a temporary directory. Every variable name and
 /// every value comes from the manifests; a value source this class does not know fails the test.
 /// </summary>
 internal sealed class LocalPod
@@ -16,7 +16,8 @@ internal sealed class LocalPod
     private readonly Dictionary<string, string> _mounts = [];
 
     /// <param name="servicePort">the local port behind a Service's container port (another pod's).</param>
-    public LocalPod(IReadOnlyList<object> objects, V1Job job, int? completionIndex, string scratch, Func<int, int> servicePort)
+    /// <param name="secrets">what each Secret the pod mounts holds, by name and key (`submit` makes them; a dry run shows none).</param>
+    public LocalPod(IReadOnlyList<object> objects, V1Job job, int? completionIndex, string scratch, Func<int, int> servicePort, IReadOnlyDictionary<string, Dictionary<string, string>>? secrets = null)
     {
         _objects = objects;
         _servicePort = servicePort;
@@ -43,6 +44,17 @@ internal sealed class LocalPod
                 {
                     Assert.True(config.Data.TryGetValue(item.Key, out var content), $"ConfigMap {source.Name} has no key {item.Key}");
                     File.WriteAllText(Path.Combine(directory, item.Path), content);
+                }
+            }
+            else if (volume.Secret is { } secret)
+            {
+                Assert.True(secrets?.ContainsKey(secret.SecretName) == true, $"no content given for Secret {secret.SecretName}");
+                // Without items, every key of the Secret is a file of that name.
+                var files = secrets![secret.SecretName];
+                foreach (var (key, path) in secret.Items?.Select(i => (i.Key, i.Path)) ?? files.Keys.Select(k => (k, k)))
+                {
+                    Assert.True(files.TryGetValue(key, out var content), $"Secret {secret.SecretName} has no key {key}");
+                    File.WriteAllText(Path.Combine(directory, path), content);
                 }
             }
             else
@@ -114,6 +126,11 @@ internal sealed class LocalPod
 
         foreach (var (mountPath, directory) in _mounts)
         {
+            if (value == mountPath)
+            {
+                return directory;
+            }
+
             foreach (var prefix in new[] { mountPath + "/", "@" + mountPath + "/" })
             {
                 if (value.StartsWith(prefix, StringComparison.Ordinal))

@@ -10,7 +10,12 @@ public class RolesTests
     public async Task CoordinatorAndWorkersFromEnvironmentTrainTogether()
     {
         var port = ProgramRun.FreePort();
-        var common = new Dictionary<string, string> { ["WORLD_SIZE"] = "2", ["JOB_ID"] = "env-job", ["COORDINATOR_PORT"] = $"{port}", ["COORDINATOR_ADDRESS"] = $"127.0.0.1:{port}" };
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("secret"), Distributed.Worker.Security.JobSecret.Create().ToText());
+        var common = new Dictionary<string, string>
+        {
+            ["WORLD_SIZE"] = "2", ["JOB_ID"] = "env-job", ["COORDINATOR_PORT"] = $"{port}", ["COORDINATOR_ADDRESS"] = $"127.0.0.1:{port}", ["DISTRIBUTED_SECRET_FILE"] = dir.File("secret"),
+        };
         string[] train = ["--model", "linreg", "--optimizer", "sgd", "--lr", "0.1", "--epochs", "200", "--batch-size", "4", "--zero", "2"];
         using var coordinator = new ProgramRun(["coordinator", "--host", "127.0.0.1", .. train], common);
         await coordinator.WaitForOutputAsync("listening", TimeSpan.FromSeconds(60));

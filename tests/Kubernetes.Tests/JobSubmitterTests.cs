@@ -17,12 +17,12 @@ public class JobSubmitterTests
         var rendered = Render(cluster.Namespace);
         var log = new StringWriter();
 
-        await new JobSubmitter(cluster).SubmitAsync(rendered, log, CancellationToken.None);
+        await new JobSubmitter(cluster).SubmitAsync(rendered, Secret(cluster.Namespace), log, CancellationToken.None);
 
         Assert.Equal("ml", cluster.Namespace);
         Assert.Equal(
         [
-            $"POST {Jobs}", "POST /api/v1/namespaces/ml/configmaps", "POST /api/v1/namespaces/ml/services", "POST /api/v1/namespaces/ml/services",
+            $"POST {Jobs}", "POST /api/v1/namespaces/ml/secrets", "POST /api/v1/namespaces/ml/configmaps", "POST /api/v1/namespaces/ml/services", "POST /api/v1/namespaces/ml/services",
             $"POST {Jobs}", $"PATCH {Jobs}/mnist-coordinator",
         ], server.Requests.Select(r => r.ToString()));
         Assert.All(server.Requests, r => Assert.Equal($"Bearer {RecordingApiServer.Token}", r.Authorization));
@@ -34,7 +34,7 @@ public class JobSubmitterTests
         var coordinator = server.Get($"{Jobs}/mnist-coordinator")!;
         Assert.False((bool)coordinator["spec"]!["suspend"]!);
         var uid = (string)coordinator["metadata"]!["uid"]!;
-        foreach (var path in new[] { "/api/v1/namespaces/ml/configmaps/mnist-config", "/api/v1/namespaces/ml/services/mnist-coordinator", "/api/v1/namespaces/ml/services/mnist-workers", $"{Jobs}/mnist-workers" })
+        foreach (var path in new[] { "/api/v1/namespaces/ml/secrets/mnist-secret", "/api/v1/namespaces/ml/configmaps/mnist-config", "/api/v1/namespaces/ml/services/mnist-coordinator", "/api/v1/namespaces/ml/services/mnist-workers", $"{Jobs}/mnist-workers" })
         {
             var owner = Assert.Single(server.Get(path)!["metadata"]!["ownerReferences"]!.AsArray())!;
             Assert.Equal(("batch/v1", "Job", "mnist-coordinator", uid), ((string)owner["apiVersion"]!, (string)owner["kind"]!, (string)owner["name"]!, (string)owner["uid"]!));
@@ -54,7 +54,7 @@ public class JobSubmitterTests
         server.Fail = r => r.Method == "POST" && r.Path.EndsWith("/services", StringComparison.Ordinal) ? (403, "Forbidden", "services is forbidden: User \"ci\" cannot create resource \"services\"") : null;
         using var cluster = ClusterConnection.Open(server.Kubeconfig, null, null);
 
-        var ex = await Assert.ThrowsAsync<ClusterException>(() => new JobSubmitter(cluster).SubmitAsync(Render(cluster.Namespace), TextWriter.Null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ClusterException>(() => new JobSubmitter(cluster).SubmitAsync(Render(cluster.Namespace), Secret(cluster.Namespace), TextWriter.Null, CancellationToken.None));
 
         Assert.Equal("could not create service mnist-coordinator in namespace 'ml': services is forbidden: User \"ci\" cannot create resource \"services\"", ex.Message);
         var delete = Assert.Single(server.Requests, r => r.Method == "DELETE");
@@ -68,14 +68,14 @@ public class JobSubmitterTests
     {
         await using var server = await RecordingApiServer.StartAsync();
         using var cluster = ClusterConnection.Open(server.Kubeconfig, null, null);
-        await new JobSubmitter(cluster).SubmitAsync(Render(cluster.Namespace), TextWriter.Null, CancellationToken.None);
+        await new JobSubmitter(cluster).SubmitAsync(Render(cluster.Namespace), Secret(cluster.Namespace), TextWriter.Null, CancellationToken.None);
         var before = server.Requests.Count;
 
-        var ex = await Assert.ThrowsAsync<ClusterException>(() => new JobSubmitter(cluster).SubmitAsync(Render(cluster.Namespace), TextWriter.Null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ClusterException>(() => new JobSubmitter(cluster).SubmitAsync(Render(cluster.Namespace), Secret(cluster.Namespace), TextWriter.Null, CancellationToken.None));
 
         Assert.Contains("jobs \"mnist-coordinator\" already exists", ex.Message);
         Assert.Equal(before + 1, server.Requests.Count);
-        Assert.Equal(5, server.Count);
+        Assert.Equal(6, server.Count);
     }
 
     [Fact]
@@ -135,11 +135,11 @@ public class JobSubmitterTests
         await using var server = await RecordingApiServer.StartAsync();
         using var cluster = ClusterConnection.Open(server.Kubeconfig, null, null);
         var submitter = new JobSubmitter(cluster);
-        await submitter.SubmitAsync(Render(cluster.Namespace), TextWriter.Null, CancellationToken.None);
+        await submitter.SubmitAsync(Render(cluster.Namespace), Secret(cluster.Namespace), TextWriter.Null, CancellationToken.None);
 
         var deleted = await submitter.DeleteAsync("mnist", CancellationToken.None);
 
-        Assert.Equal(["job.batch/mnist-coordinator", "job.batch/mnist-workers", "service/mnist-coordinator", "service/mnist-workers", "configmap/mnist-config"], deleted);
+        Assert.Equal(["job.batch/mnist-coordinator", "job.batch/mnist-workers", "service/mnist-coordinator", "service/mnist-workers", "configmap/mnist-config", "secret/mnist-secret"], deleted);
         Assert.Equal(0, server.Count);
         Assert.All(server.Requests.Where(r => r.Method == "DELETE" && r.Path.StartsWith(Jobs, StringComparison.Ordinal)), r => Assert.Contains("propagationPolicy=Background", r.Query));
         Assert.Empty(await submitter.DeleteAsync("mnist", CancellationToken.None));
@@ -181,8 +181,11 @@ public class JobSubmitterTests
         Assert.Contains("--kubeconfig", ex.Message);
     }
 
-    private static RenderedJob Render(string ns) =>
-        Manifests.Render(new ClusterJob("mnist", 3, [new TrainFlag("--model", "cnn")]) { Namespace = ns });
+    private static RenderedJob Render(string ns) => Manifests.Render(Job(ns));
+
+    private static V1Secret Secret(string ns) => Manifests.Secret(Job(ns), new Dictionary<string, string> { [Manifests.SecretKey] = "not a real secret" });
+
+    private static ClusterJob Job(string ns) => new("mnist", 3, [new TrainFlag("--model", "cnn")]) { Namespace = ns };
 
     private static JsonObject Json(object obj) => JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
 

@@ -140,6 +140,29 @@ public class ManifestsTests
     }
 
     [Fact]
+    public void ATlsJobProbesItsPortsOverTcpAndPointsBothRolesAtTheCertificatesInItsSecret()
+    {
+        var r = Manifests.Render(BaseJob() with { Tls = true });
+
+        foreach (var job in new[] { r.CoordinatorJob, r.WorkersJob })
+        {
+            var pod = job.Spec.Template.Spec;
+            var container = pod.Containers[0];
+            var port = Assert.Single(container.Ports).ContainerPort;
+            Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, probe =>
+            {
+                Assert.Null(probe.Grpc);
+                Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), probe.TcpSocket.Port.Value);
+            });
+            var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == Manifests.SecretMountPath);
+            Assert.Equal(new JobNames(Manifests.BaseName).Secret, Assert.Single(pod.Volumes, v => v.Name == mount.Name).Secret.SecretName);
+            Assert.Equal(Manifests.SecretMountPath, Assert.Single(container.Env, e => e.Name == Manifests.TlsDirectoryVariable).Value);
+        }
+
+        Assert.DoesNotContain(Manifests.TlsDirectoryVariable, Manifests.Render(BaseJob()).ToYaml(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GpuJobAsksEachWorkerForGpusOnTheCudaImageAndLeavesTheCoordinatorOnCpu()
     {
         var r = Manifests.Render(VariantJobs()["gpus"]);

@@ -1,6 +1,7 @@
 using Distributed.Core.Collectives;
 using Distributed.Protocol;
 using Distributed.Worker.Internal;
+using Distributed.Worker.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -11,13 +12,21 @@ namespace Distributed.Worker.Tests;
 /// <summary>The ring over real gRPC on 127.0.0.1, in one process: two Kestrel hosts, each with its Peer service.</summary>
 public class GrpcRingTransportTests
 {
+    private const string JobId = "ring-test";
+
+    internal static readonly JobSecret Secret = JobSecret.Create();
+
+    /// <summary>Rank <paramref name="rank"/>'s end of the ring, presenting its credential of this test's job.</summary>
+    private static GrpcRingTransport Transport(int rank, int worldSize, string right, PeerInbox inbox) =>
+        new(rank, worldSize, right, inbox, RingCredential.Headers(Secret, JobId, rank));
+
     [Fact]
     public async Task AllReduceOverGrpcSumsExactlyAcrossManyChunksAndSteps()
     {
-        await using var a = await PeerHost.StartAsync();
-        await using var b = await PeerHost.StartAsync();
-        await using var rank0 = new GrpcRingTransport(0, 2, b.Address, a.Inbox);
-        await using var rank1 = new GrpcRingTransport(1, 2, a.Address, b.Inbox);
+        await using var a = await PeerHost.StartAsync(left: 1);
+        await using var b = await PeerHost.StartAsync(left: 0);
+        await using var rank0 = Transport(0, 2, b.Address, a.Inbox);
+        await using var rank1 = Transport(1, 2, a.Address, b.Inbox);
         var rings = new[] { new RingCollectives(rank0, chunkFloats: 1000), new RingCollectives(rank1, chunkFloats: 1000) };
 
         // 20 steps of 10,001 floats each: 10 chunks per segment, so chunk buffers are reused many times over.
@@ -38,10 +47,10 @@ public class GrpcRingTransportTests
     {
         // Rank 0 may not map rank 1's segment (as under --transport grpc): it says hello over gRPC, and that link
         // carries the ring; the other link goes through shared memory.
-        await using var a = await PeerHost.StartAsync();
-        await using var b = await PeerHost.StartAsync();
+        await using var a = await PeerHost.StartAsync(left: 1);
+        await using var b = await PeerHost.StartAsync(left: 0);
         var offers = new[] { Core.Collectives.SharedMemory.ShmOffer.Create(1000), Core.Collectives.SharedMemory.ShmOffer.Create(1000) };
-        var grpc = new[] { new GrpcRingTransport(0, 2, b.Address, a.Inbox), new GrpcRingTransport(1, 2, a.Address, b.Inbox) };
+        var grpc = new[] { Transport(0, 2, b.Address, a.Inbox), Transport(1, 2, a.Address, b.Inbox) };
         var links = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Core.Collectives.SharedMemory.SharedMemoryRing.ConnectAsync(
             r, 2, grpc[r], offers[r], new Core.Collectives.SharedMemory.ShmAddress(offers[1 - r].Path, offers[1 - r].Nonce), attach: r == 1, required: false,
             TimeSpan.FromSeconds(20), _ => { }, CancellationToken.None)));
@@ -67,11 +76,9 @@ public class GrpcRingTransportTests
     [Fact]
     public async Task APeerThatSendsGarbageBreaksTheLinkWithAReason()
     {
-        await using var host = await PeerHost.StartAsync();
+        await using var host = await PeerHost.StartAsync(left: 7);
         using var channel = GrpcChannel.ForAddress($"http://{host.Address}");
-        var raw = new Method<byte[], RingClosed>(MethodType.ClientStreaming, RingMethod.Receive.ServiceName, RingMethod.Receive.Name,
-            Marshallers.Create<byte[]>(b => b, b => b), Marshallers.Create<RingClosed>(_ => [], _ => new RingClosed()));
-        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(raw, null, new CallOptions(new Metadata { { GrpcRingTransport.RankHeader, "7" } }));
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(RawRing, null, new CallOptions(RingCredential.Headers(Secret, JobId, 7)));
 
         await call.RequestStream.WriteAsync([0x42, 0x7F, 1, 2, 3]);
 
@@ -84,41 +91,69 @@ public class GrpcRingTransportTests
     public async Task ASecondLeftNeighbourIsRefused()
     {
         await using var host = await PeerHost.StartAsync();
-        await using var first = new GrpcRingTransport(0, 2, host.Address, new PeerInbox());
+        await using var first = Transport(0, 2, host.Address, new PeerInbox(1000));
         first.Send(new ChunkHeader(0, 0, 0, CollectivePhase.ReduceScatter, 0, 0, 1), [1f]);
         var chunk = await host.Inbox.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(1, chunk.Header.Length);
 
         using var channel = GrpcChannel.ForAddress($"http://{host.Address}");
-        using var second = channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, default);
+        using var second = channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(RingCredential.Headers(Secret, JobId, 0)));
         var refused = await Assert.ThrowsAsync<RpcException>(() => second.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
     }
 
-    /// <summary>A Kestrel host with a worker's Peer service and inbox, on a free port of 127.0.0.1.</summary>
-    private sealed class PeerHost : IAsyncDisposable
+    /// <summary>The Ring method with raw bytes for messages, as a client that sends whatever it likes would call it.</summary>
+    internal static readonly Method<byte[], RingClosed> RawRing = new(MethodType.ClientStreaming, RingMethod.Receive.ServiceName, RingMethod.Receive.Name,
+        Marshallers.Create<byte[]>(b => b, b => b), Marshallers.Create<RingClosed>(_ => [], _ => new RingClosed()));
+
+    /// <summary>A Kestrel host with a worker's Peer service and inbox, on a free port of 127.0.0.1, welcomed as the right neighbour of rank <c>left</c> (null: not yet).</summary>
+    internal sealed class PeerHost : IAsyncDisposable
     {
         private readonly WebApplication _app;
 
-        private PeerHost(WebApplication app, PeerInbox inbox)
+        private PeerHost(WebApplication app, PeerInbox inbox, Refusals refusals, StringWriter log)
         {
             _app = app;
             Inbox = inbox;
+            Refusals = refusals;
+            LogWriter = log;
             Address = $"127.0.0.1:{GrpcHosting.BoundPort(app)}";
         }
 
         public PeerInbox Inbox { get; }
 
+        public Refusals Refusals { get; }
+
         public string Address { get; }
 
-        public static async Task<PeerHost> StartAsync()
+        public string Log
         {
-            var inbox = new PeerInbox();
-            var app = GrpcHosting.Build("127.0.0.1", 0, services => services.AddSingleton(inbox));
+            get
+            {
+                lock (LogWriter)
+                {
+                    return LogWriter.ToString();
+                }
+            }
+        }
+
+        private StringWriter LogWriter { get; }
+
+        public static async Task<PeerHost> StartAsync(int? left = 0, int chunkFloats = 1000, JobTls? tls = null)
+        {
+            var inbox = new PeerInbox(chunkFloats);
+            if (left is { } rank)
+            {
+                inbox.Expect(rank);
+            }
+
+            var log = new StringWriter();
+            var refusals = new Refusals("ring", log);
+            var app = GrpcHosting.Build("127.0.0.1", 0, tls, services => services.AddSingleton(inbox).AddSingleton(new Admission(Secret, JobId, tls, refusals)));
             app.MapGrpcService<PeerService>();
             await app.StartAsync();
-            return new PeerHost(app, inbox);
+            return new PeerHost(app, inbox, refusals, log);
         }
 
         public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using Distributed.Worker;
+using Distributed.Worker.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,9 +18,11 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<CoordinatorHost> StartAsync(JobCoordinator job, string host, int port, CancellationToken cancel)
+    /// <param name="log">where refused calls are reported (once per caller).</param>
+    public static async Task<CoordinatorHost> StartAsync(JobCoordinator job, string host, int port, TextWriter log, CancellationToken cancel)
     {
-        var app = GrpcHosting.Build(host, port, services => services.AddSingleton(job));
+        var admission = new Admission(job.Plan.Secret, job.Plan.JobId, job.Plan.Tls, new Refusals("coordinator", log));
+        var app = GrpcHosting.Build(host, port, job.Plan.Tls, services => services.AddSingleton(job).AddSingleton(new SessionNonces()).AddSingleton(admission));
         app.MapGrpcService<CoordinatorService>();
         await app.StartAsync(cancel).ConfigureAwait(false);
         return new CoordinatorHost(app, GrpcHosting.BoundPort(app));

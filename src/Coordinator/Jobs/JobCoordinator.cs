@@ -48,12 +48,18 @@ internal sealed class JobCoordinator
     public IJobObserver? Observer { get; init; }
 
     /// <summary>One worker's session, from join to the end of the job.</summary>
-    public async Task RunSessionAsync(IAsyncStreamReader<WorkerMessage> requests, IServerStreamWriter<CoordinatorMessage> responses, ServerCallContext context)
+    /// <param name="provenRank">the rank the session's proof covers (<see cref="CoordinatorService"/>); its join must ask for that one.</param>
+    public async Task RunSessionAsync(IAsyncStreamReader<WorkerMessage> requests, IServerStreamWriter<CoordinatorMessage> responses, ServerCallContext context, int? provenRank = null)
     {
         var cancel = context.CancellationToken;
         if (!await requests.MoveNext(cancel).ConfigureAwait(false) || requests.Current.BodyCase != WorkerMessage.BodyOneofCase.Join)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "a session must start with a join request"));
+        }
+
+        if (provenRank is { } proven && requests.Current.Join.RequestedRank != proven)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"the join asks for rank {requests.Current.Join.RequestedRank}, its proof was made for {proven}"));
         }
 
         var session = Rendezvous.Admit(requests.Current.Join);

@@ -12,6 +12,12 @@ internal sealed record JobPlan
     /// <summary>The canonical configuration every joining worker must send verbatim.</summary>
     public required string Config { get; init; }
 
+    /// <summary>What every call of the job proves; a fresh one unless the job's processes were handed one (`coordinator --secret-file`).</summary>
+    public Worker.Security.JobSecret Secret { get; init; } = Worker.Security.JobSecret.Create();
+
+    /// <summary>The job's certificates when its processes talk mutual TLS (`--tls`); null: cleartext.</summary>
+    public Worker.Security.JobTls? Tls { get; init; }
+
     /// <summary>Training samples; 0 for a collectives benchmark.</summary>
     public int TrainSamples { get; init; }
 

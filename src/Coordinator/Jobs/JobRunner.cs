@@ -28,7 +28,7 @@ internal static class JobRunner
 
             stop.Cancel();
         });
-        await using var server = await CoordinatorHost.StartAsync(coordinator, host, port, stop.Token).ConfigureAwait(false);
+        await using var server = await CoordinatorHost.StartAsync(coordinator, host, port, output, stop.Token).ConfigureAwait(false);
         listening?.Invoke(server.Port);
         await using var launcher = new LocalLauncher(coordinator, output);
         if (local is not null)

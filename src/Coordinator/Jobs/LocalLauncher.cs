@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Jobs;
 
@@ -31,7 +32,8 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
 
     /// <summary>
     /// Starts one worker per rank on 127.0.0.1: the workload's flags, then where the coordinator is and which rank
-    /// to take (the one list of launch flags; everything else a worker needs arrives in its welcome).
+    /// to take (the one list of launch flags; the job's secret is in the environment, everything else a worker
+    /// needs arrives in its welcome).
     /// </summary>
     public void StartAll(int count, string coordinatorAddress, IReadOnlyList<string> workload)
     {
@@ -44,6 +46,7 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
                 "--host", "127.0.0.1",
                 "--port", "0",
                 "--job-id", job.Plan.JobId,
+                .. job.Plan.Tls is null ? Array.Empty<string>() : ["--tls"],
             ]);
         }
     }
@@ -60,6 +63,16 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
         foreach (var arg in prefix.Concat(arguments))
         {
             start.ArgumentList.Add(arg);
+        }
+
+        // The job's secret goes by the environment, which only this user can read, never by the command line,
+        // which anyone on the machine can; a secret file this process inherited would take precedence, so it goes.
+        start.Environment.Remove(JobSecret.FileVariable);
+        start.Environment.Remove(JobTls.DirectoryVariable);
+        start.Environment[JobSecret.Variable] = job.Plan.Secret.ToText();
+        if (job.Plan.Tls is { } tls)
+        {
+            start.Environment[JobTls.BundleVariable] = tls.ToBundle();
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker for rank {rank}");

@@ -32,4 +32,6 @@ public static class Instruments
     public static readonly Histogram<double> BusBandwidth = Meter.CreateHistogram<double>("distributed.collective.bus_bandwidth", "GBy/s", "Bytes a rank sent per second of a collective: the bus bandwidth of NCCL's tests for ring algorithms");
 
     public static readonly Histogram<double> CollectiveWait = Meter.CreateHistogram<double>("distributed.collective.wait", "s", "Time one rank waited for its left neighbour within one collective: the straggler signal (the slow rank waits least)");
+
+    public static readonly Counter<long> RefusedCalls = Meter.CreateCounter<long>("distributed.security.refused_calls", "{call}", "Calls a coordinator or worker refused because they did not prove the job's secret or were not the expected peer; tag service");
 }

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Distributed.Core.Telemetry;
 using Distributed.Protocol;
+using Distributed.Worker.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -43,11 +44,12 @@ internal sealed class CoordinatorSession : IAsyncDisposable
     /// <summary>How late step assignments arrive by this clock: one half of the timeline's clock offset estimate.</summary>
     public ClockSync Clock { get; } = new();
 
-    public static async Task<CoordinatorSession> JoinAsync(string address, JoinRequest join, TimeSpan joinTimeout, TextWriter log, CancellationToken cancel)
+    /// <summary>Joins with a session proof over a fresh nonce from the coordinator (<see cref="SessionProof"/>), asked for anew on every attempt.</summary>
+    public static async Task<CoordinatorSession> JoinAsync(string address, JoinRequest join, JobSecret secret, JobTls? tls, TimeSpan joinTimeout, TextWriter log, CancellationToken cancel)
     {
         var deadline = DateTime.UtcNow + joinTimeout;
         var delay = TimeSpan.FromMilliseconds(100);
-        var uri = PeerAddress.ToUri(address);
+        var uri = PeerAddress.ToUri(address, tls is not null);
         while (true)
         {
             var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
@@ -57,11 +59,15 @@ internal sealed class CoordinatorSession : IAsyncDisposable
                     ConnectTimeout = TimeSpan.FromSeconds(5),
                     KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                     KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                    SslOptions = tls?.ClientOptions() ?? new(),
                 },
             });
-            var call = new Protocol.Coordinator.CoordinatorClient(channel).Session(cancellationToken: cancel);
+            var client = new Protocol.Coordinator.CoordinatorClient(channel);
+            AsyncDuplexStreamingCall<WorkerMessage, CoordinatorMessage>? call = null;
             try
             {
+                var challenge = await client.ChallengeAsync(new ChallengeRequest(), cancellationToken: cancel).ConfigureAwait(false);
+                call = client.Session(SessionProof.Headers(secret, join.JobId, join.RequestedRank, challenge.Nonce.ToByteArray()), cancellationToken: cancel);
                 await call.RequestStream.WriteAsync(new WorkerMessage { Join = join }, cancel).ConfigureAwait(false);
                 if (!await call.ResponseStream.MoveNext(cancel).ConfigureAwait(false))
                 {
@@ -75,7 +81,7 @@ internal sealed class CoordinatorSession : IAsyncDisposable
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow + delay < deadline)
             {
                 // On Kubernetes the coordinator's name resolves before its port opens: keep knocking.
-                call.Dispose();
+                call?.Dispose();
                 channel.Dispose();
                 log.WriteLine($"coordinator at {address} not reachable yet ({ex.Status.Detail}); retrying in {delay.TotalSeconds:0.0} s");
                 await Task.Delay(delay, cancel).ConfigureAwait(false);
@@ -83,7 +89,7 @@ internal sealed class CoordinatorSession : IAsyncDisposable
             }
             catch (RpcException ex)
             {
-                call.Dispose();
+                call?.Dispose();
                 channel.Dispose();
                 throw new WorkerException(ex.StatusCode == StatusCode.Unavailable
                     ? $"the coordinator at {address} did not answer within {joinTimeout.TotalSeconds:0} s: {ex.Status.Detail}"

@@ -1,17 +1,18 @@
 using Distributed.Core.Collectives;
 using Distributed.Protocol;
+using Distributed.Worker.Security;
 using Grpc.Core;
 
 namespace Distributed.Worker.Internal;
 
 /// <summary>
-/// The worker's Peer service: moves its left neighbour's ring chunks into the <see cref="PeerInbox"/>. Bound by hand
-/// to <see cref="RingMethod.Receive"/> rather than through the generated base class, so that chunks are decoded
-/// into pooled buffers. Not sealed, and <see cref="Ring"/> is virtual: grpc-dotnet binds only a virtual handler
-/// declared on the binding type.
+/// The worker's Peer service: moves its left neighbour's ring chunks into the <see cref="PeerInbox"/>, once the
+/// caller has proven it is that neighbour. Bound by hand to <see cref="RingMethod.Receive"/> rather than through
+/// the generated base class, so that chunks are decoded into pooled buffers. Not sealed, and <see cref="Ring"/> is
+/// virtual: grpc-dotnet binds only a virtual handler declared on the binding type.
 /// </summary>
 [BindServiceMethod(typeof(PeerService), nameof(BindService))]
-internal class PeerService(PeerInbox inbox)
+internal class PeerService(PeerInbox inbox, Admission admission)
 {
     /// <summary>
     /// Called by grpc-dotnet without an instance: it only learns the methods here, then resolves the handler by
@@ -22,17 +23,43 @@ internal class PeerService(PeerInbox inbox)
 
     public virtual async Task<RingClosed> Ring(IAsyncStreamReader<ReceivedChunk> requestStream, ServerCallContext context)
     {
+        // Nothing of a stream is read before its caller has proven which rank of this job it is, and this worker's
+        // welcome has said that rank is its left neighbour: an outsider, another rank or another job's process is
+        // refused, even when it came first, and the real neighbour still gets in.
+        admission.RequireJobCertificate(context);
+        if (RingCredential.Verify(context.RequestHeaders, admission.Secret, admission.JobId) is not { } from)
+        {
+            throw admission.Refusals.Refuse(context, "no valid ring credential");
+        }
+
+        int left;
+        try
+        {
+            left = await inbox.LeftNeighbour.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "this worker's ring is closed"));
+        }
+
+        if (from != left)
+        {
+            throw admission.Refusals.Refuse(context, $"rank {from} is not its left neighbour", StatusCode.PermissionDenied);
+        }
+
         if (!inbox.TryAttach())
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "this worker already has a left neighbour"));
         }
 
-        var from = context.RequestHeaders.GetValue(GrpcRingTransport.RankHeader) ?? "?";
         try
         {
             while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
-                inbox.Deliver(requestStream.Current);
+                if (!await inbox.DeliverAsync(requestStream.Current, context.CancellationToken).ConfigureAwait(false))
+                {
+                    return new RingClosed();
+                }
             }
 
             inbox.Close(new RingLinkException($"rank {from} closed its ring stream"));

@@ -22,8 +22,9 @@ internal static class BenchCommand
         var sizes = new Option<string>("--sizes") { Description = "comma-separated message sizes (1KB … 100MB)", DefaultValueFactory = _ => DefaultSizes };
         var chunkKb = new Option<int>("--chunk-kb") { Description = "ring chunk size in KB", DefaultValueFactory = _ => new TrainSettings().ChunkKb };
         var transport = new Option<string>("--transport") { Description = "auto | shm | grpc: how the ring's links travel (auto: shared memory on one host)", DefaultValueFactory = _ => new TrainSettings().Transport };
+        var tls = new Option<bool>("--tls") { Description = "the ring and the sessions over mutual TLS, as `submit` runs them (certificates made in memory)" };
         var json = new Option<string?>("--json") { Description = "write [{bytes, ms, bus_bandwidth_gbps}] to this file, and beside it (.svg) bus bandwidth against message size" };
-        var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, transport, json };
+        var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, transport, tls, json };
         allReduce.SetAction(async (r, cancel) =>
         {
             var n = Limits.LocalWorkers(r.GetValue(workers));
@@ -34,14 +35,16 @@ internal static class BenchCommand
             var links = r.GetValue(transport)!;
             Limits.Transport(links);
             var timeout = TimeSpan.FromSeconds(PeerTimeoutSeconds);
-            var plan = new JobPlan { WorldSize = n, JobId = $"bench-{Environment.ProcessId}", Config = Config(sizeText, chunk), PeerTimeout = timeout, JoinTimeout = timeout };
+            var jobId = $"bench-{Environment.ProcessId}";
+            var secured = r.GetValue(tls);
+            var plan = new JobPlan { WorldSize = n, JobId = jobId, Config = Config(sizeText, chunk), PeerTimeout = timeout, JoinTimeout = timeout, Tls = secured ? Worker.Security.JobTls.Create(jobId) : null };
             string[] workload =
             [
                 "--bench-allreduce", sizeText, "--chunk-kb", Invariant(chunk), "--peer-timeout", Invariant(PeerTimeoutSeconds), "--join-timeout", Invariant(PeerTimeoutSeconds),
                 "--transport", links,
             ];
 
-            output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1, --transport {links}, chunks of {chunk} KB");
+            output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1, --transport {links}{(secured ? " --tls" : "")}, chunks of {chunk} KB");
             output.WriteLine($"{"size",10} {"ms",10} {"algbw GB/s",11} {"busbw GB/s",11} {"iters",6}");
             var rows = await JobRunner.RunAsync(new JobCoordinator(plan), "127.0.0.1", 0, new LocalWorkers(n, workload), output, (job, token) => new BenchmarkDriver(job, row =>
             {

@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using Distributed.Kubernetes;
+using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Cli;
 
 /// <summary>
 /// `submit`: renders a job from the checked-in manifests (deploy/k8s/base) and creates it on the cluster, or prints
 /// it with --dry-run. The training flags given here go, exactly as given, into the job's ConfigMap, which both roles
-/// read, so the coordinator and every worker run the same configuration.
+/// read, so the coordinator and every worker run the same configuration; a new job secret goes into the job's
+/// Secret, which every pod mounts and a dry run never prints.
 /// </summary>
 internal static class SubmitCommand
 {
@@ -24,13 +26,14 @@ internal static class SubmitCommand
         var memory = new Option<string>("--memory") { Description = "memory per worker, requested and limited", DefaultValueFactory = _ => "2Gi" };
         var coordinatorCpu = new Option<string>("--coordinator-cpu") { Description = "CPU for the coordinator", DefaultValueFactory = _ => "1" };
         var coordinatorMemory = new Option<string>("--coordinator-memory") { Description = "memory for the coordinator", DefaultValueFactory = _ => "1Gi" };
+        var tls = new Option<bool>("--tls") { Description = "mutual TLS between the job's pods under a CA made for the job (--tls false: cleartext HTTP/2)", DefaultValueFactory = _ => true };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the manifests (YAML) instead of creating them" };
 
         // The training flags both roles read from the job's ConfigMap; output files would stay inside a pod.
         var trainOptions = o.ForWorker.ToList();
 
         var command = new Command("submit", "Run a training job on Kubernetes: a coordinator Job and an Indexed Job of workers, from deploy/k8s/base.");
-        command.WithOptions(trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, dryRun]).Concat(c.All));
+        command.WithOptions(trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, tls, dryRun]).Concat(c.All));
 
         command.SetAction(async (r, cancel) =>
         {
@@ -42,17 +45,31 @@ internal static class SubmitCommand
                 WorkerResources = new Resources(r.GetValue(cpu)!, r.GetValue(memory)!),
                 CoordinatorResources = new Resources(r.GetValue(coordinatorCpu)!, r.GetValue(coordinatorMemory)!),
                 Namespace = r.GetValue(c.Namespace),
+                Tls = r.GetValue(tls),
             });
 
             if (r.GetValue(dryRun))
             {
+                // The pods' references to the job's Secret are in the manifests; what it would hold is made only on submit.
+                output.WriteLine($"# Secret {new JobNames(job.Name).Secret} (key '{Manifests.SecretKey}': the job's secret{(job.Tls ? $"; {JobTls.CaFile}, {JobTls.CertificateFile}, {JobTls.KeyFile}: its CA and certificate" : "")}) is made by submit and never printed.");
                 output.Write(Manifests.Render(job).ToYaml());
                 return CliApp.Ok;
             }
 
             using var cluster = c.Open(r);
             var submitter = new JobSubmitter(cluster);
-            await submitter.SubmitAsync(Manifests.Render(job with { Namespace = cluster.Namespace }), output, cancel);
+            var placed = job with { Namespace = cluster.Namespace };
+            var files = new Dictionary<string, string> { [Manifests.SecretKey] = JobSecret.Create().ToText() };
+            if (job.Tls)
+            {
+                foreach (var (file, pem) in JobTls.Create(job.Name).ToPem())
+                {
+                    files[file] = pem;
+                }
+            }
+
+            var secret = Manifests.Secret(placed, files);
+            await submitter.SubmitAsync(Manifests.Render(placed), secret, output, cancel);
             output.WriteLine($"submitted job '{job.Name}' ({job.Workers} workers) to namespace '{cluster.Namespace}' at {cluster.Server}");
             output.WriteLine($"follow it with: status {job.Name}   logs {job.Name} --follow");
             return CliApp.Ok;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Distributed.Worker;
+using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -9,7 +10,7 @@ namespace Distributed.Coordinator.Cli;
 /// Where a process stands in a distributed job: how many workers, which job, which rank, where to listen and where
 /// the coordinator is. A role flag that is not given falls back to the environment variables Kubernetes and
 /// torchrun-style launchers set (WORLD_SIZE, JOB_ID, RANK or JOB_COMPLETION_INDEX, COORDINATOR_ADDRESS,
-/// COORDINATOR_PORT, POD_IP); a malformed value, from either, is one line naming where it came from.
+/// COORDINATOR_PORT, POD_IP, DISTRIBUTED_SECRET_FILE); a malformed value, from either, is one line naming where it came from.
 /// </summary>
 internal sealed class DistributedOptionsSet
 {
@@ -23,15 +24,19 @@ internal sealed class DistributedOptionsSet
 
     public Option<int> Rank { get; } = new("--rank") { Description = "worker: the rank to take, -1 for any (env RANK or JOB_COMPLETION_INDEX)" };
 
-    public Option<string> Host { get; } = new("--host") { Description = "interface to listen on", DefaultValueFactory = _ => "0.0.0.0" };
+    public Option<string> Host { get; } = new("--host") { Description = "interface to listen on (default: env POD_IP, else 127.0.0.1; 0.0.0.0 for every interface)" };
 
     public Option<int> Port { get; } = new("--port") { Description = $"port to listen on, 0 for any free one (coordinator: env COORDINATOR_PORT, else {DefaultCoordinatorPort}; worker: 0)" };
 
     public Option<string> Advertise { get; } = new("--advertise") { Description = "worker: host or host:port its peers dial (default: env POD_IP or the host name, and the bound port)" };
 
-    public IEnumerable<Option> ForCoordinator => [Workers, JobId, Host, Port];
+    public Option<string> SecretFile { get; } = new("--secret-file") { Description = $"file holding the job's secret, {2 * JobSecret.Bytes} hex digits (env {JobSecret.FileVariable}); the secret itself never goes on a command line" };
 
-    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise];
+    public Option<bool> Tls { get; } = new("--tls") { Description = $"mutual TLS between the job's processes, under the job's own CA (train --workers: certificates made in memory; coordinator, worker: on also when env {JobTls.DirectoryVariable} names a directory with {JobTls.CaFile}, {JobTls.CertificateFile}, {JobTls.KeyFile})" };
+
+    public IEnumerable<Option> ForCoordinator => [Workers, JobId, Host, Port, SecretFile, Tls];
+
+    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise, SecretFile, Tls];
 
     /// <summary>The world size a coordinator waits for.</summary>
     public int WorldSize(ParseResult r) => Limits.WorldSize(Int(r, Workers, "WORLD_SIZE") ?? 0);
@@ -57,6 +62,64 @@ internal sealed class DistributedOptionsSet
     }
 
     public string? Advertised(ParseResult r) => Text(r, Advertise, "POD_IP");
+
+    /// <summary>
+    /// Where to listen: what the role needs and no more. A pod's own address (POD_IP) on Kubernetes, the loopback
+    /// interface on one machine; every interface only when asked for.
+    /// </summary>
+    public string ListenHost(ParseResult r) => Text(r, Host, "POD_IP") ?? "127.0.0.1";
+
+    /// <summary>
+    /// The job's certificates, when this role uses TLS (--tls, or DISTRIBUTED_TLS_DIR set as `submit` sets it): from
+    /// the directory DISTRIBUTED_TLS_DIR names (a mounted Kubernetes Secret), else DISTRIBUTED_TLS (set by the local launcher).
+    /// </summary>
+    public JobTls? Certificates(ParseResult r, string role)
+    {
+        var directory = Environment.GetEnvironmentVariable(JobTls.DirectoryVariable) is { Length: > 0 } d ? d : null;
+        if (!r.GetValue(Tls) && directory is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (directory is not null)
+            {
+                return JobTls.ReadDirectory(directory, JobTls.DirectoryVariable);
+            }
+
+            return Environment.GetEnvironmentVariable(JobTls.BundleVariable) is { Length: > 0 } bundle
+                ? JobTls.FromBundle(bundle, JobTls.BundleVariable)
+                : throw new UsageException($"{role} --tls needs the job's certificates: {JobTls.DirectoryVariable} naming a directory with {JobTls.CaFile}, {JobTls.CertificateFile} and {JobTls.KeyFile}");
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The job's secret: from --secret-file, else the file named by DISTRIBUTED_SECRET_FILE (a mounted Kubernetes
+    /// Secret), else DISTRIBUTED_SECRET (set by the local launcher). A process without one cannot take part.
+    /// </summary>
+    public JobSecret Secret(ParseResult r, string role)
+    {
+        try
+        {
+            if (Text(r, SecretFile, JobSecret.FileVariable) is { } path)
+            {
+                return JobSecret.ReadFile(path, Given(r, SecretFile) ? "--secret-file" : JobSecret.FileVariable);
+            }
+
+            return Environment.GetEnvironmentVariable(JobSecret.Variable) is { Length: > 0 } text
+                ? JobSecret.Parse(text, JobSecret.Variable)
+                : throw new UsageException($"{role} needs the job's secret: --secret-file PATH (or {JobSecret.FileVariable}) naming a file of {2 * JobSecret.Bytes} hex digits");
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
 
     private static bool Given(ParseResult r, Option option) => r.GetResult(option) is OptionResult { Implicit: false };
 

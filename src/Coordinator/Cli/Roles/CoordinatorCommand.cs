@@ -18,10 +18,12 @@ internal static class CoordinatorCommand
             var workers = d.WorldSize(r);
             var port = d.CoordinatorPort(r);
             var job = JobSetup.Build(o.Read(r), JobRole.Coordinator);
-            var host = r.GetValue(d.Host)!;
+            var host = d.ListenHost(r);
             var jobId = d.Job(r);
-            return DistributedRun.CoordinateAsync(job, workers, jobId, host, port, local: null, t, r, output, cancel,
-                (bound, console) => console.WriteLine($"coordinator of job '{jobId}' listening on {host}:{bound} for {workers} workers (ZeRO stage {(int)job.Parallel.Zero})"));
+            var secret = d.Secret(r, "coordinator");
+            var tls = d.Certificates(r, "coordinator");
+            return DistributedRun.CoordinateAsync(job, workers, jobId, secret, tls, host, port, local: null, t, r, output, cancel,
+                (bound, console) => console.WriteLine($"coordinator of job '{jobId}' listening on {host}:{bound}{(tls is null ? "" : " (TLS)")} for {workers} workers (ZeRO stage {(int)job.Parallel.Zero})"));
         });
         return command;
     }

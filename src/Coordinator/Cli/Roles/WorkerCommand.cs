@@ -26,13 +26,17 @@ internal static class WorkerCommand
                 JobId = d.Job(r),
                 Config = "",
                 RequestedRank = d.WorkerRank(r),
-                Host = r.GetValue(d.Host)!,
+                Host = d.ListenHost(r),
                 Port = d.WorkerPort(r),
                 Advertise = d.Advertised(r),
                 JoinTimeout = Limits.Seconds(s.JoinTimeoutSeconds, "--join-timeout"),
                 PeerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout"),
                 ChunkFloats = Limits.ChunkFloats(s.ChunkKb),
                 Transport = Limits.Transport(s.Transport),
+
+                // Last, so a mistake in the flags above is reported first.
+                Secret = d.Secret(r, "worker"),
+                Tls = d.Certificates(r, "worker"),
             };
 
             WorkerRuntime runtime;

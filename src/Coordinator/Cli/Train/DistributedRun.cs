@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Distributed.Coordinator.Jobs;
 using Distributed.Coordinator.Telemetry;
+using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -13,7 +14,7 @@ internal static class DistributedRun
     /// (<paramref name="local"/>), or remote ones that join on <paramref name="host"/>:<paramref name="port"/>.
     /// </summary>
     public static async Task<int> CoordinateAsync(
-        TrainJob job, int workers, string jobId, string host, int port, LocalWorkers? local,
+        TrainJob job, int workers, string jobId, JobSecret secret, JobTls? tls, string host, int port, LocalWorkers? local,
         TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel, Action<int, TextWriter>? listening = null)
     {
         using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
@@ -27,7 +28,7 @@ internal static class DistributedRun
         var resume = job.Resume;
         for (var restart = 0; ; restart++)
         {
-            var plan = JobSetup.Plan(job, workers, jobId) with { SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport, Resume = resume };
+            var plan = JobSetup.Plan(job, workers, jobId) with { Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport, Resume = resume };
             var coordinator = new JobCoordinator(plan, liveness) { Observer = telemetry };
             try
             {

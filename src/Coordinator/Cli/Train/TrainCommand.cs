@@ -21,15 +21,21 @@ internal static class TrainCommand
         var d = new DistributedOptionsSet();
         var t = new TelemetryOptionsSet();
         var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
-        command.WithOptions(o.All.Append(d.Workers).Concat(t.ForCoordinator));
+        command.WithOptions(o.All.Append(d.Workers).Append(d.Tls).Concat(t.ForCoordinator));
 
         command.SetAction((parsed, cancel) =>
         {
             var workers = parsed.GetValue(d.Workers);
             var settings = o.Read(parsed);
+            var tls = parsed.GetValue(d.Tls);
+            if (tls && workers == 0)
+            {
+                throw new UsageException("--tls needs --workers: a run in this process has no traffic to protect");
+            }
+
             return workers == 0
                 ? Task.FromResult(RunHere(settings, t, parsed, output, cancel))
-                : RunLocalJobAsync(o, settings, Limits.LocalWorkers(workers), t, parsed, output, cancel);
+                : RunLocalJobAsync(o, settings, Limits.LocalWorkers(workers), tls, t, parsed, output, cancel);
         });
         return command;
     }
@@ -116,13 +122,14 @@ internal static class TrainCommand
     }
 
     /// <summary>This process coordinates, N worker processes train; each gets the job's flags and its share of the cores.</summary>
-    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, int workers, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, int workers, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
         // Like torchrun, split the cores among the workers unless told otherwise.
         var threads = settings.Threads > 0 ? settings.Threads : Math.Max(1, Environment.ProcessorCount / workers);
         var job = JobSetup.Build(settings, JobRole.Coordinator);
         var workload = o.WorkerArguments(settings with { Threads = threads }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
-        output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
-        return DistributedRun.CoordinateAsync(job, workers, $"local-{Environment.ProcessId}", "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
+        output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB{(tls ? ", mutual TLS" : "")}");
+        var jobId = $"local-{Environment.ProcessId}";
+        return DistributedRun.CoordinateAsync(job, workers, jobId, Worker.Security.JobSecret.Create(), tls ? Worker.Security.JobTls.Create(jobId) : null, "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
     }
 }
