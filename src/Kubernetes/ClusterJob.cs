@@ -51,6 +51,26 @@ public sealed partial record ClusterJob
     /// </summary>
     public bool Tls { get; init; }
 
+    /// <summary>Flags only the coordinator reads (coordinator.rsp): checkpoints, resume, restarts.</summary>
+    public IReadOnlyList<TrainFlag> CoordinatorFlags
+    {
+        get;
+        init
+        {
+            _ = ResponseFile.Format(value, ResponseFile.CoordinatorHeader);
+            field = value;
+        }
+    } = [];
+
+    /// <summary>A PersistentVolumeClaim every pod mounts at <see cref="Manifests.CheckpointMountPath"/>, where checkpoints go; null: none.</summary>
+    public string? CheckpointClaim { get; init => field = value is null || DnsSubdomain().IsMatch(value) ? value : throw new ArgumentException($"volume claim '{value}' is not a DNS subdomain name", nameof(CheckpointClaim)); }
+
+    /// <summary>
+    /// Times a lost worker may be replaced (the coordinator's --max-restarts): each restart ends every worker pod, so
+    /// the workers Job lets each index fail this many times (backoffLimitPerIndex) instead of failing at the first.
+    /// </summary>
+    public int MaxRestarts { get; init => field = value is >= 0 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(MaxRestarts), value, $"--max-restarts must be between 0 and 100, got {value}"); }
+
     public Resources CoordinatorResources { get; init; } = new("1", "1Gi");
 
     public Resources WorkerResources { get; init; } = new("2", "2Gi");
@@ -76,6 +96,9 @@ public sealed partial record ClusterJob
 
     [GeneratedRegex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex DnsLabel();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]
+    private static partial Regex DnsSubdomain();
 }
 
 /// <summary>One training flag as given on the command line: `--lr` and its value tokens (none for a switch).</summary>

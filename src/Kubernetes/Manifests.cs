@@ -29,6 +29,9 @@ public static class Manifests
 
     public const string GpuResource = "nvidia.com/gpu";
 
+    /// <summary>Where every pod mounts a job's checkpoint volume (submit --checkpoint-volume).</summary>
+    public const string CheckpointMountPath = "/checkpoints";
+
     public static RenderedJob Base() => new(
         Load<V1ConfigMap>("configmap.yaml"),
         Load<V1Service>("coordinator-service.yaml"),
@@ -53,6 +56,7 @@ public static class Manifests
         config.Data["JOB_ID"] = job.Name;
         config.Data["COORDINATOR_ADDRESS"] = $"{names.Coordinator}:{config.Data["COORDINATOR_PORT"]}";
         config.Data["train.rsp"] = ResponseFile.Format(job.TrainFlags);
+        config.Data["coordinator.rsp"] = ResponseFile.Format(job.CoordinatorFlags, ResponseFile.CoordinatorHeader);
 
         foreach (var service in new[] { rendered.CoordinatorService, rendered.WorkersService })
         {
@@ -70,6 +74,24 @@ public static class Manifests
             {
                 UseTls(podJob.Spec.Template.Spec.Containers.Single());
             }
+        }
+
+        if (job.CheckpointClaim is { } claim)
+        {
+            // The coordinator writes the manifests, each worker its shards: every pod sees the same volume at the same path.
+            foreach (var pod in new[] { rendered.CoordinatorJob, rendered.WorkersJob }.Select(j => j.Spec.Template.Spec))
+            {
+                pod.Volumes.Add(new V1Volume { Name = "checkpoints", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } });
+                pod.Containers.Single().VolumeMounts.Add(new V1VolumeMount { Name = "checkpoints", MountPath = CheckpointMountPath });
+            }
+        }
+
+        if (job.MaxRestarts > 0)
+        {
+            // A restart ends every worker pod (exit 1) and the Job controller starts each index again; the base's
+            // backoffLimit 0 would fail the Job at the first, so each index may fail once per restart instead.
+            rendered.WorkersJob.Spec.BackoffLimit = null;
+            rendered.WorkersJob.Spec.BackoffLimitPerIndex = job.MaxRestarts;
         }
 
         if (job.GpusPerWorker > 0)

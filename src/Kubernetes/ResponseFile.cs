@@ -10,9 +10,11 @@ public static class ResponseFile
 {
     public const string Header = "# Training flags for both roles, one per line (see `train --help`).";
 
-    public static string Format(IEnumerable<TrainFlag> flags)
+    public const string CoordinatorHeader = "# The coordinator's own flags (checkpoints, resume, restarts), one per line: it tells the workers what to write and load.";
+
+    public static string Format(IEnumerable<TrainFlag> flags, string header = Header)
     {
-        var text = new StringBuilder(Header).Append('\n');
+        var text = new StringBuilder(header).Append('\n');
         foreach (var flag in flags)
         {
             if (!flag.Name.StartsWith("--", StringComparison.Ordinal) || flag.Name.Length < 3 || flag.Name.Any(c => char.IsWhiteSpace(c) || c == '"'))

@@ -118,6 +118,32 @@ public class ManifestsTests
         }
     }
 
+    [Fact]
+    public void WithRestartsAndACheckpointVolumeEveryPodMountsItAndEachWorkerIndexMayFailOncePerRestart()
+    {
+        var job = new ClusterJob("ck", 3, [new TrainFlag("--model", "cnn")])
+        {
+            CheckpointClaim = "shared-ck",
+            MaxRestarts = 2,
+            CoordinatorFlags = [new TrainFlag("--checkpoint-dir", "/checkpoints/ck"), new TrainFlag("--max-restarts", "2")],
+        };
+
+        var r = Manifests.Render(job);
+
+        foreach (var pod in new[] { r.CoordinatorJob, r.WorkersJob }.Select(j => j.Spec.Template.Spec))
+        {
+            Assert.Equal("shared-ck", pod.Volumes.Single(v => v.Name == "checkpoints").PersistentVolumeClaim.ClaimName);
+            Assert.Equal(Manifests.CheckpointMountPath, pod.Containers[0].VolumeMounts.Single(m => m.Name == "checkpoints").MountPath);
+        }
+
+        Assert.Equal((null, 2), (r.WorkersJob.Spec.BackoffLimit, r.WorkersJob.Spec.BackoffLimitPerIndex));
+        Assert.Equal(0, r.CoordinatorJob.Spec.BackoffLimit);
+        Assert.Equal(["--checkpoint-dir /checkpoints/ck", "--max-restarts 2"], r.Config.Data["coordinator.rsp"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        Assert.DoesNotContain("checkpoint", r.Config.Data["train.rsp"]);
+        Assert.Equal(["coordinator", "@/etc/distributed/train.rsp", "@/etc/distributed/coordinator.rsp"], r.CoordinatorJob.Spec.Template.Spec.Containers[0].Args);
+        Assert.Throws<ArgumentException>(() => new ClusterJob("ck", 1, []) { CheckpointClaim = "Not_A_Name" });
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void ProbesCallTheGrpcHealthServiceOnTheRolesPort(string variant)

@@ -29,6 +29,20 @@ public class SubmitCommandTests
     }
 
     [Fact]
+    public void DryRunWithACheckpointVolumeGivesTheCoordinatorItsCheckpointFlagsAndTheWorkersRoomToRestart()
+    {
+        var (code, yaml, err) = CliRunner.Run("submit", "--dry-run", "--name", "ck", "--checkpoint-volume", "ck-claim", "--checkpoint-every", "100", "--max-restarts", "2", "--epochs", "3");
+
+        Assert.True(code == 0, err);
+        var objects = KubernetesYaml.LoadAllFromString(yaml, strict: true);
+        var config = objects.OfType<V1ConfigMap>().Single();
+        Assert.Equal(["--epochs 3"], config.Data["train.rsp"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        Assert.Equal(["--checkpoint-dir /checkpoints/ck", "--checkpoint-every 100", "--max-restarts 2"], config.Data["coordinator.rsp"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        Assert.Equal(2, objects.OfType<V1Job>().Single(j => j.Name() == "ck-workers").Spec.BackoffLimitPerIndex);
+        Assert.All(objects.OfType<V1Job>(), j => Assert.Equal("ck-claim", j.Spec.Template.Spec.Volumes.Single(v => v.Name == "checkpoints").PersistentVolumeClaim.ClaimName));
+    }
+
+    [Fact]
     public void DryRunWithGpusPutsWorkersOnTheCudaImage()
     {
         var (code, yaml, err) = CliRunner.Run("submit", "--dry-run", "--name", "gpu", "--gpus", "1");
@@ -57,6 +71,8 @@ public class SubmitCommandTests
     [InlineData("'two'", "submit", "--dry-run", "--cpu", "two")]
     [InlineData("'lots'", "submit", "--dry-run", "--coordinator-memory", "lots")]
     [InlineData("GPUs per worker", "submit", "--dry-run", "--gpus", "-1")]
+    [InlineData("add --checkpoint-volume CLAIM", "submit", "--dry-run", "--checkpoint-dir", "/data/ck")]
+    [InlineData("is not on the checkpoint volume", "submit", "--dry-run", "--checkpoint-volume", "ck", "--resume", "/data/ck")]
     [InlineData("digest", "submit", "--dry-run", "--gpus", "1", "--image", "distributed@sha256:abc")]
     [InlineData("--data", "submit", "--dry-run", "--data", "say \"hi\"")]
     [InlineData("--bogus", "submit", "--dry-run", "--bogus")]

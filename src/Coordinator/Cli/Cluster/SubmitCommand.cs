@@ -28,17 +28,25 @@ internal static class SubmitCommand
         var coordinatorMemory = new Option<string>("--coordinator-memory") { Description = "memory for the coordinator", DefaultValueFactory = _ => "1Gi" };
         var tls = new Option<bool>("--tls") { Description = "mutual TLS between the job's pods under a CA made for the job (--tls false: cleartext HTTP/2)", DefaultValueFactory = _ => true };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the manifests (YAML) instead of creating them" };
+        var checkpointVolume = new Option<string?>("--checkpoint-volume") { Description = $"a PersistentVolumeClaim every pod mounts at {Manifests.CheckpointMountPath}; checkpoints go to {Manifests.CheckpointMountPath}/NAME unless --checkpoint-dir says where on it" };
 
         // The training flags both roles read from the job's ConfigMap; output files would stay inside a pod.
         var trainOptions = o.ForWorker.ToList();
 
         var command = new Command("submit", "Run a training job on Kubernetes: a coordinator Job and an Indexed Job of workers, from deploy/k8s/base.");
-        command.WithOptions(trainOptions.Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, tls, dryRun]).Concat(c.All));
+        command.WithOptions(trainOptions.Concat(o.Checkpointing).Concat([name, workers, image, workerImage, gpus, cpu, memory, coordinatorCpu, coordinatorMemory, tls, checkpointVolume, dryRun]).Concat(c.All));
 
         command.SetAction(async (r, cancel) =>
         {
-            var job = Validated(() => new ClusterJob(r.GetValue(name) ?? DefaultName(), r.GetValue(workers), o.Given(o.Read(r), trainOptions).Select(f => new TrainFlag(f.Name, f.Values)).ToList())
+            var jobName = r.GetValue(name) ?? DefaultName();
+            var settings = o.Read(r);
+            var claim = r.GetValue(checkpointVolume);
+            settings = CheckpointsOnVolume(settings, claim, jobName);
+            var job = Validated(() => new ClusterJob(jobName, r.GetValue(workers), o.Given(settings, trainOptions).Select(f => new TrainFlag(f.Name, f.Values)).ToList())
             {
+                CoordinatorFlags = [.. o.Given(settings, o.Checkpointing).Select(f => new TrainFlag(f.Name, f.Values))],
+                CheckpointClaim = claim,
+                MaxRestarts = settings.MaxRestarts,
                 Image = r.GetValue(image)!,
                 WorkerImage = r.GetValue(workerImage),
                 GpusPerWorker = r.GetValue(gpus),
@@ -75,6 +83,34 @@ internal static class SubmitCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A pod's checkpoints must outlive it and be seen by every pod, so they go on the claimed volume: by default
+    /// into a directory named after the job, else where --checkpoint-dir says, which must be on the volume.
+    /// </summary>
+    private static TrainSettings CheckpointsOnVolume(TrainSettings settings, string? claim, string jobName)
+    {
+        var onVolume = (string path) => path.StartsWith(Manifests.CheckpointMountPath + "/", StringComparison.Ordinal);
+        if (claim is null)
+        {
+            if (settings.CheckpointDir is not null || settings.Resume is not null)
+            {
+                throw new UsageException($"--checkpoint-dir and --resume on a cluster need a volume every pod mounts: add --checkpoint-volume CLAIM (mounted at {Manifests.CheckpointMountPath})");
+            }
+
+            return settings;
+        }
+
+        foreach (var (flag, path) in new[] { ("--checkpoint-dir", settings.CheckpointDir), ("--resume", settings.Resume) })
+        {
+            if (path is not null && !onVolume(path))
+            {
+                throw new UsageException($"{flag} {path} is not on the checkpoint volume, which every pod mounts at {Manifests.CheckpointMountPath}");
+            }
+        }
+
+        return settings.CheckpointDir is null ? settings with { CheckpointDir = $"{Manifests.CheckpointMountPath}/{jobName}" } : settings;
     }
 
     private static string DefaultName() => $"distributed-{DateTime.UtcNow.ToString("yyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
