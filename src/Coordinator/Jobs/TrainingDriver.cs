@@ -73,6 +73,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         }
 
         job.Broadcast(new CoordinatorMessage { Start = new Start() });
+        Started?.Invoke();
         var batches = new BatchPlan(plan.TrainSamples, plan.BatchSize, plan.Seed);
         var tally = new EpochAccumulator(plan.TrainSamples, plan.Classifier);
         long step = resume?.Step ?? 0;
@@ -157,6 +158,9 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
         return new DistributedResult(tally.Result(), finals[0].Parameters.Count > 0 ? finals[0].Parameters.ToArray() : null, checksum);
     }
+
+    /// <summary>Hears that every rank is ready (its checkpoint loaded, when resuming) and has been told to start.</summary>
+    public Action? Started { get; init; }
 
     /// <summary>Steps every rank skipped for a non-finite gradient, this run and the ones it resumed.</summary>
     public long SkippedSteps => _skipped;

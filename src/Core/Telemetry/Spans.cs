@@ -24,6 +24,9 @@ public static class Spans
     public const string Checkpoint = "checkpoint";
     public const string Finish = "finish";
 
+    /// <summary>The coordinator's: from a lost rank to every rank training again from the newest checkpoint.</summary>
+    public const string Restart = "restart";
+
     public static readonly ActivitySource Source = new(SourceName, "1.0");
 
     /// <summary>
@@ -141,4 +144,5 @@ public static class SpanTags
     public const string Chunks = "chunks";
     public const string WaitMs = "wait_ms";
     public const string File = "file";
+    public const string Reason = "reason";
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Distributed.Coordinator.Jobs;
 using Distributed.Coordinator.Telemetry;
+using Distributed.Core.Telemetry;
 using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Cli;
@@ -26,13 +27,14 @@ internal static class DistributedRun
         using var metrics = job.Settings.Out is { } dir ? new MetricsFiles(dir, job.Settings.MetricsFormat, PlotTitle(job, workers), job.FullBatch is not null) : null;
         var report = new ConsoleTrainingReport(console, metrics, job.Options.Epochs, progress, telemetry);
         var resume = job.Resume;
+        System.Diagnostics.Activity? restarting = null;
         for (var restart = 0; ; restart++)
         {
             var plan = JobSetup.Plan(job, workers, jobId) with { Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport, Resume = resume };
             var coordinator = new JobCoordinator(plan, liveness) { Observer = telemetry };
             try
             {
-                return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, report, metrics, telemetry, token), cancel,
+                return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, report, metrics, telemetry, () => Spans.StopDetached(restarting), token), cancel,
                     listening is null ? null : bound => listening(bound, console));
             }
             catch (JobFailedException ex) when (ex.RankLost && restart < job.Settings.MaxRestarts)
@@ -40,6 +42,11 @@ internal static class DistributedRun
                 // As torchrun does, every rank restarts (a lost rank's neighbours hold a broken ring) and all of them load
                 // the newest intact checkpoint; with none yet, the run starts over.
                 resume = job.Checkpoints is { } policy ? Newest(policy.Root, console) : null;
+
+                // A span in the timeline and the traces from the loss to the ranks' start from the checkpoint.
+                restarting = Spans.StartDetached(Spans.Restart);
+                restarting?.SetTag(SpanTags.File, resume?.Directory);
+                restarting?.SetTag(SpanTags.Reason, ex.Message);
                 report.Line($"[launcher] {ex.Message}");
                 report.Line($"[launcher] restart {restart + 1} of {job.Settings.MaxRestarts}: every rank starts again from {resume?.Directory ?? "the beginning (no checkpoint yet)"}");
             }
@@ -59,9 +66,10 @@ internal static class DistributedRun
         }
     }
 
-    private static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, ConsoleTrainingReport report, MetricsFiles? metrics, JobTelemetry telemetry, CancellationToken cancel)
+    /// <param name="started">Called once every rank is ready and told to start.</param>
+    private static async Task<int> DriveAsync(TrainJob job, JobCoordinator coordinator, ConsoleTrainingReport report, MetricsFiles? metrics, JobTelemetry telemetry, Action started, CancellationToken cancel)
     {
-        var driver = new TrainingDriver(coordinator, report, step => job.Schedule.At(job.OptimizerSettings.Lr, step));
+        var driver = new TrainingDriver(coordinator, report, step => job.Schedule.At(job.OptimizerSettings.Lr, step)) { Started = started };
         var result = await driver.RunAsync(cancel).ConfigureAwait(false);
         report.Line(ConsoleReport.Final(result.Training));
         report.Line($"all {coordinator.Plan.WorldSize} ranks hold identical parameters (checksum {result.Checksum:x16})");
