@@ -34,7 +34,7 @@ public static class CliApp
             ClusterJobCommands.Delete(output),
         };
 
-        var parsed = root.Parse(args);
+        var parsed = root.Parse(args, ModelFileTokens.Configuration(args));
         if (parsed.Errors.Count > 0)
         {
             error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");

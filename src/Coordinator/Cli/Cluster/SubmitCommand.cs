@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Distributed.Core.Models;
 using Distributed.Kubernetes;
 
 namespace Distributed.Coordinator.Cli;
@@ -34,7 +35,7 @@ internal static class SubmitCommand
 
         command.SetAction(async (r, cancel) =>
         {
-            var job = Validated(() => new ClusterJob(r.GetValue(name) ?? DefaultName(), r.GetValue(workers), o.Given(o.Read(r), trainOptions).Select(f => new TrainFlag(f.Name, f.Values)).ToList())
+            var job = Validated(() => new ClusterJob(r.GetValue(name) ?? DefaultName(), r.GetValue(workers), o.Given(Resolved(o.Read(r)), trainOptions).Select(f => new TrainFlag(f.Name, f.Values)).ToList())
             {
                 Image = r.GetValue(image)!,
                 WorkerImage = r.GetValue(workerImage),
@@ -59,6 +60,9 @@ internal static class SubmitCommand
         });
         return command;
     }
+
+    /// <summary>A pod cannot read this machine's files: a network described in a file travels as its text.</summary>
+    private static TrainSettings Resolved(TrainSettings settings) => settings with { Model = ModelChoice.Parse(settings.Model).Canonical };
 
     private static string DefaultName() => $"distributed-{DateTime.UtcNow.ToString("yyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
 

@@ -20,7 +20,7 @@ internal static class TrainCommand
         var o = new TrainOptionsSet();
         var d = new DistributedOptionsSet();
         var t = new TelemetryOptionsSet();
-        var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
+        var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn, or a described network) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
         command.WithOptions(o.All.Append(d.Workers).Concat(t.ForCoordinator));
 
         command.SetAction((parsed, cancel) =>
@@ -96,7 +96,8 @@ internal static class TrainCommand
         // Like torchrun, split the cores among the workers unless told otherwise.
         var threads = settings.Threads > 0 ? settings.Threads : Math.Max(1, Environment.ProcessorCount / workers);
         var job = JobSetup.Build(settings, JobRole.Coordinator);
-        var workload = o.WorkerArguments(settings with { Threads = threads }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
+        // Workers get the network's canonical text, not a file name they might resolve differently.
+        var workload = o.WorkerArguments(settings with { Threads = threads, Model = job.Model.Name }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
         output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB");
         return DistributedRun.CoordinateAsync(job, workers, $"local-{Environment.ProcessId}", "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
     }
