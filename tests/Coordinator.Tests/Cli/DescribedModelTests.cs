@@ -63,4 +63,35 @@ public class DescribedModelTests
         var line = Assert.Single(err.Trim().Split('\n'));
         Assert.Contains(expected, line);
     }
+
+    [Fact]
+    public void TrainExportsTheTrainedNetworkAsOnnx()
+    {
+        using var dir = new TempDirectory();
+        var onnx = dir.File("net.onnx");
+        var save = dir.File("net.params");
+
+        var (code, stdout, err) = CliRunner.Run(
+            "train", "--model", "conv(2,3) relu maxpool(2) flatten dropout(0.2) linear(10)", "--data", "synthetic", "--synthetic-samples", "64",
+            "--epochs", "1", "--batch-size", "32", "--save", save, "--export-onnx", onnx);
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"onnx: {onnx} (opset 21", stdout);
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        Assert.Equal(["Conv", "Relu", "MaxPool", "Flatten", "Gemm"], proto.Graph.Node.Select(n => n.OpType));
+
+        // The initializers are the saved parameters, in order.
+        var exported = proto.Graph.Initializer.SelectMany(t => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray());
+        Assert.Equal(Core.Checkpoints.ParameterFile.Read(save), exported);
+    }
+
+    [Fact]
+    public void AnExportIntoAMissingFolderIsRefusedBeforeTraining()
+    {
+        var (code, stdout, err) = CliRunner.Run("train", "--model", "linreg", "--export-onnx", "/nonexistent/folder/net.onnx");
+
+        Assert.Equal(2, code);
+        Assert.Contains("the folder /nonexistent/folder does not exist", err);
+        Assert.DoesNotContain("epoch", stdout);
+    }
 }
