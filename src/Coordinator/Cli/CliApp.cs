@@ -29,6 +29,7 @@ public static class CliApp
             WorkerCommand.Create(output),
             BenchCommand.Create(output),
             SubmitCommand.Create(output),
+            PredictCommand.Create(output),
             ClusterJobCommands.Status(output),
             ClusterJobCommands.Logs(output),
             ClusterJobCommands.Delete(output),
