@@ -8,18 +8,22 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace Distributed.Onnx.Tests;
 
 /// <summary>
-/// ONNX Runtime's accuracy over the whole MNIST test set equals ours, prediction for prediction: for a network
-/// trained here, or for the file named by DISTRIBUTED_ONNX_FILE (one that `train --export-onnx` wrote, as the
-/// README measures it).
+/// ONNX Runtime's accuracy over a whole test set equals ours, prediction for prediction: for a network trained
+/// here on MNIST, or for the file named by DISTRIBUTED_ONNX_FILE (one that `train --export-onnx` wrote, as the README
+/// measures it) on DISTRIBUTED_ONNX_DATA and DISTRIBUTED_ONNX_TEST_DATA (as --data and --test-data; default the
+/// bundled MNIST).
 /// </summary>
 public sealed class OnnxRuntimeAccuracyTests(ITestOutputHelper output)
 {
     public const string FileVariable = "DISTRIBUTED_ONNX_FILE";
+    public const string DataVariable = "DISTRIBUTED_ONNX_DATA";
+    public const string TestDataVariable = "DISTRIBUTED_ONNX_TEST_DATA";
 
     [Fact]
     public void OnnxRuntimeScoresTheTestSetAsWeDo()
     {
-        var test = OnnxExportTests.Mnist(train: false);
+        var split = DataSources.Load(Environment.GetEnvironmentVariable(DataVariable) ?? DataSources.FindBundledMnist(), Environment.GetEnvironmentVariable(TestDataVariable), true, [1], 1, 1);
+        var test = split.Test ?? split.Train;
         Model model;
         byte[] file;
         if (Environment.GetEnvironmentVariable(FileVariable) is { Length: > 0 } path)
@@ -39,17 +43,18 @@ public sealed class OnnxRuntimeAccuracyTests(ITestOutputHelper output)
         using var runtime = new OnnxRuntimeRunner(file);
         var theirs = runtime.Run(test.Features, test.Count, test.SampleShape);
 
+        var classes = model.OutputShape[0];
         var agree = 0;
         var correct = 0;
         for (var i = 0; i < test.Count; i++)
         {
-            var predicted = TensorPrimitives.IndexOfMax(theirs.AsSpan(i * 10, 10));
-            agree += predicted == TensorPrimitives.IndexOfMax(ours.Outputs.AsSpan(i * 10, 10)) ? 1 : 0;
+            var predicted = TensorPrimitives.IndexOfMax(theirs.AsSpan(i * classes, classes));
+            agree += predicted == TensorPrimitives.IndexOfMax(ours.Outputs.AsSpan(i * classes, classes)) ? 1 : 0;
             correct += predicted == (int)test.Targets[i] ? 1 : 0;
         }
 
         var accuracy = (double)correct / test.Count;
-        output.WriteLine($"{model.Name}: ours {ours.Accuracy:P2}, ONNX Runtime {accuracy:P2} on {test.Count} test samples; {agree} of {test.Count} predictions agree");
+        output.WriteLine($"{model.Name} on {split.Description}: ours {ours.Accuracy:P2}, ONNX Runtime {accuracy:P2} on {test.Count} test samples; {agree} of {test.Count} predictions agree");
         Assert.Equal(test.Count, agree);
         Assert.Equal(ours.Accuracy, accuracy);
     }
