@@ -15,5 +15,5 @@ var network = new Network()
 var epochs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2;
 Console.WriteLine($"network: {network}");
 var report = Training.Train(network, new TrainingOptions { Epochs = epochs, Workers = 2, ExportOnnx = "mnist.onnx", Log = Console.Out });
-Console.WriteLine($"{report.Parameters:N0} parameters, {report.Steps} steps, test accuracy {report.TestAccuracy:P2}, {report.SamplesPerSecond:N0} samples/s; ONNX model in mnist.onnx");
+Console.WriteLine($"{report.Parameters:N0} parameters, {report.Steps} steps, test accuracy {report.TestAccuracy * 100:F2}%, {report.SamplesPerSecond:N0} samples/s; ONNX model in mnist.onnx");
 return 0;

@@ -49,11 +49,14 @@ public sealed record LayerKind(string Name, string[] Aliases, ArgumentSpec[] Arg
         new("flatten", [], [], (_, _) => new Flatten()),
         new("dropout", [], [new("p", ArgumentRule.Probability)], (a, seed) => new Dropout((float)a[0], seed)),
         new("relu", [], [], (_, _) => new ReLU()),
-        new("leakyrelu", ["leaky_relu", "leaky"], [new("slope", ArgumentRule.Finite, ActivationFunction.DefaultLeakySlope)], (a, _) => new LeakyReLU((float)a[0])),
+        new("leakyrelu", ["leaky_relu", "leaky"], [new("slope", ArgumentRule.Finite, AsWritten(ActivationFunction.DefaultLeakySlope))], (a, _) => new LeakyReLU((float)a[0])),
         new("tanh", [], [], (_, _) => new Tanh()),
         new("sigmoid", [], [], (_, _) => new Sigmoid()),
         new("gelu", [], [], (_, _) => new GELU()),
     ];
+
+    /// <summary>A float default as the decimal a person writes (0.01, not 0.009999999776…), so that writing it equals omitting it.</summary>
+    private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     public static LayerKind? Find(string name) =>
         All.FirstOrDefault(k => k.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || k.Aliases.Any(a => a.Equals(name, StringComparison.OrdinalIgnoreCase)));

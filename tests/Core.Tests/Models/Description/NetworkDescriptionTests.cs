@@ -24,6 +24,7 @@ public sealed class NetworkDescriptionTests
     [InlineData("conv(out=8, kernel=5, stride=2) maxpool(2, stride=2) avgpool(3,1)", "conv(8,5,stride=2) maxpool(2) avgpool(3,stride=1)")]
     [InlineData("dense(64) leaky gelu tanh sigmoid leakyrelu(0.2)", "linear(64) leakyrelu gelu tanh sigmoid leakyrelu(slope=0.2)")]
     [InlineData("flatten\n  # a comment\n  linear(10)  # the logits\n", "flatten linear(10)")]
+    [InlineData("leakyrelu(0.01) leakyrelu(slope=0.01) leakyrelu", "leakyrelu leakyrelu leakyrelu")]
     public void AliasesCaseAndDefaultsHaveOneCanonicalText(string text, string canonical) =>
         Assert.Equal(canonical, NetworkDescription.Parse(text).Text);
 
