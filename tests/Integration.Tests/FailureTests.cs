@@ -67,6 +67,23 @@ public partial class FailureTests
     }
 
     [Fact]
+    public async Task WorkerWithAnotherNetworkDescriptionIsRefused()
+    {
+        var port = ProgramRun.FreePort();
+        using var secret = new SecretFile();
+        using var coordinator = new ProgramRun(["coordinator", "--workers", "1", "--host", "127.0.0.1", "--port", $"{port}", "--model", "flatten linear(16) relu linear(10)", "--data", "synthetic", "--join-timeout", "60", .. secret.Flag]);
+        await coordinator.WaitForOutputAsync("listening", TimeSpan.FromSeconds(60));
+
+        var (code, _, stderr) = await ProgramRun.RunAsync(
+            ["worker", "--coordinator", $"127.0.0.1:{port}", "--host", "127.0.0.1", "--port", "0", "--model", "flatten linear(16) gelu linear(10)", "--data", "synthetic", .. secret.Flag], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, code);
+        Assert.Contains("refused", stderr);
+        Assert.Contains("model is 'flatten linear(16) gelu linear(10)' on the worker, 'flatten linear(16) relu linear(10)' on the coordinator", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task WorkerOfAnotherJobIsRefusedWithoutLearningTheJob()
     {
         // Even with this job's secret: its session proof covers the job id it names, so it does not verify here.

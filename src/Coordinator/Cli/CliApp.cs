@@ -30,12 +30,13 @@ public static class CliApp
             WorkerCommand.Create(output),
             BenchCommand.Create(output),
             SubmitCommand.Create(output),
+            PredictCommand.Create(output),
             ClusterJobCommands.Status(output),
             ClusterJobCommands.Logs(output),
             ClusterJobCommands.Delete(output),
         };
 
-        var parsed = root.Parse(args);
+        var parsed = root.Parse(args, ModelFileTokens.Configuration(args));
         if (parsed.Errors.Count > 0)
         {
             error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");

@@ -60,6 +60,12 @@ public interface IComputeBackend
     /// <summary>c = a ⊙ b.</summary>
     void Multiply(Tensor a, Tensor b, Tensor c);
 
+    /// <summary>y = f(x) element-wise; y may be x.</summary>
+    void ActivationForward(ActivationFunction f, Tensor x, Tensor y);
+
+    /// <summary>dx = dy ⊙ f′(x), given the forward's x and y = f(x) (each function reads whichever is cheaper).</summary>
+    void ActivationBackward(ActivationFunction f, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
     /// <summary>
     /// y[n, co] = bias[co] + Σ w[co, ci, kh, kw] · x[n, ci, ...] over batch x (NCHW). <paramref name="workspace"/>
     /// holds at least <see cref="ConvWorkspaceLength"/> floats.
@@ -78,6 +84,12 @@ public interface IComputeBackend
 
     /// <summary>Routes each dy to the first maximal input of its window (PyTorch's tie rule); dx is overwritten.</summary>
     void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, ConvGeometry g);
+
+    /// <summary>Each window's mean (no padding; every window lies inside the plane).</summary>
+    void AvgPoolForward(Tensor x, Tensor y, ConvGeometry g);
+
+    /// <summary>Spreads each dy evenly over its window, summing where windows overlap; dx is overwritten.</summary>
+    void AvgPoolBackward(Tensor dy, Tensor dx, ConvGeometry g);
 
     /// <summary>
     /// Softmax cross-entropy over rows of logits with integer class targets (stored as floats). Writes

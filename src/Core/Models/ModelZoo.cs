@@ -66,7 +66,13 @@ public static class ModelZoo
         }
 
         Loss loss = name == "linreg" ? new MeanSquaredError(backend) : new SoftmaxCrossEntropy(backend);
-        var model = new Model(name, new Sequential([.. layers]), inputShape, loss, backend);
+        return Assemble(name, [.. layers], inputShape, loss, backend, options);
+    }
+
+    /// <summary>Builds <paramref name="layers"/> into a model and initialises it: the one rule for seeding every model's weights.</summary>
+    internal static Model Assemble(string name, Layer[] layers, int[] inputShape, Loss loss, IComputeBackend backend, ModelOptions options)
+    {
+        var model = new Model(name, new Sequential(layers), inputShape, loss, backend);
         model.Parameters.Initialize(Rng.Derive(options.Seed, 1), options.Init);
         return model;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Distributed.Core.Models;
 using Distributed.Kubernetes;
 using Distributed.Worker.Security;
 
@@ -39,7 +40,7 @@ internal static class SubmitCommand
         command.SetAction(async (r, cancel) =>
         {
             var jobName = r.GetValue(name) ?? DefaultName();
-            var settings = o.Read(r);
+            var settings = Resolved(o.Read(r));
             var claim = r.GetValue(checkpointVolume);
             settings = CheckpointsOnVolume(settings, claim, jobName);
             var job = Validated(() => new ClusterJob(jobName, r.GetValue(workers), o.Given(settings, trainOptions).Select(f => new TrainFlag(f.Name, f.Values)).ToList())
@@ -112,6 +113,9 @@ internal static class SubmitCommand
 
         return settings.CheckpointDir is null ? settings with { CheckpointDir = $"{Manifests.CheckpointMountPath}/{jobName}" } : settings;
     }
+
+    /// <summary>A pod cannot read this machine's files: a network described in a file travels as its text.</summary>
+    private static TrainSettings Resolved(TrainSettings settings) => settings with { Model = ModelChoice.Parse(settings.Model).Canonical };
 
     private static string DefaultName() => $"distributed-{DateTime.UtcNow.ToString("yyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Distributed.Core.Compute;
+using Distributed.Core.Losses;
 using Distributed.Core.Models;
+using Distributed.Core.Models.Description;
 using Distributed.Core.Optimizers;
 using Distributed.Core.Schedules;
 
@@ -19,7 +21,9 @@ internal sealed class TrainOptionsSet
 
     public TrainOptionsSet()
     {
-        Bind("--model", $"{string.Join(" | ", ModelZoo.Names)}", s => s.Model, (s, v) => s with { Model = v });
+        Bind("--model", $"{string.Join(" | ", ModelZoo.Names)}, a network such as \"conv(32,3,pad=1) relu maxpool(2) flatten linear(128) gelu dropout(0.2) linear(10)\" (layers: {string.Join(", ", LayerKind.All.Select(k => k.Signature()))}), or @file holding one",
+            s => s.Model, (s, v) => s with { Model = v });
+        Bind("--loss", $"auto | {string.Join(" | ", LossKinds.Names)} (auto: the built-in model's own; cross-entropy for a described network)", s => s.Loss, (s, v) => s with { Loss = v });
         Bind("--data", "MNIST IDX dir, CIFAR-10 dir, CSV file, 'synthetic' or 'builtin' (default: bundled MNIST; linreg: builtin)", s => s.Data, (s, v) => s with { Data = v });
         Bind("--test-data", "held-out CSV file (MNIST and CIFAR-10 directories bring their own test set)", s => s.TestData, (s, v) => s with { TestData = v });
         Bind("--synthetic-samples", "training samples for --data synthetic", s => s.SyntheticSamples, (s, v) => s with { SyntheticSamples = v });

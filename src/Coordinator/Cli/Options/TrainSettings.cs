@@ -14,7 +14,11 @@ namespace Distributed.Coordinator.Cli;
 /// </summary>
 internal sealed record TrainSettings
 {
+    /// <summary>A built-in model's name, a network description, or @file holding one.</summary>
     public string Model { get; init; } = "mlp";
+
+    /// <summary>auto (the built-in model's own; cross-entropy for a described network), mse or cross-entropy.</summary>
+    public string Loss { get; init; } = "auto";
 
     public string? Data { get; init; }
 

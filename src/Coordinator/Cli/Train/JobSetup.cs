@@ -5,6 +5,7 @@ using Distributed.Core.Compute.Cpu;
 using Distributed.Core.Data;
 using Distributed.Core.DataParallel;
 using Distributed.Core.Layers;
+using Distributed.Core.Losses;
 using Distributed.Core.Models;
 using Distributed.Core.Training;
 
@@ -29,9 +30,11 @@ internal static class JobSetup
         try
         {
             CheckOutputs(s);
-            if (!ModelZoo.Names.Contains(s.Model))
+            var choice = ModelChoice.Parse(s.Model);
+            var loss = choice.ResolveLoss(s.Loss);
+            if (choice.Description is not null && s.Dropout != 0)
             {
-                throw new UsageException($"unknown model '{s.Model}' (expected one of: {string.Join(", ", ModelZoo.Names)})");
+                throw new UsageException("--dropout adds dropout to the built-in mlp and cnn; a described network places its own dropout(p) layers");
             }
 
             if (s.Accumulate < 1 || (long)s.Accumulate * s.BatchSize > int.MaxValue)
@@ -78,11 +81,11 @@ internal static class JobSetup
                 s.Optimizer.Create(new CpuBackend(1), new Core.Tensors.Tensor(1), new Core.Tensors.Tensor(1), s.Schedule.Create(1));
             }
 
-            var classifier = s.Model != "linreg";
-            var data = DataSources.Load(s.Data, s.TestData, classifier, ModelZoo.SyntheticInputShape(s.Model), s.SyntheticSamples, options.Seed);
+            var classifier = loss == LossKind.CrossEntropy;
+            var data = DataSources.Load(s.Data, s.TestData, classifier, choice.SyntheticInputShape, s.SyntheticSamples, options.Seed);
             if (!classifier && data.Train.Classes != 0)
             {
-                throw new UsageException($"linreg needs regression targets, but {data.Description} has class labels");
+                throw new UsageException($"{choice.BuiltIn ?? "--loss mse"} needs regression targets, but {data.Description} has class labels");
             }
 
             string deviceReport;
@@ -104,14 +107,14 @@ internal static class JobSetup
             }
 
             var outputs = classifier ? data.Train.Classes : data.Train.TargetLength;
-            var model = ModelZoo.Create(s.Model, data.Train.SampleShape, outputs, backend, new ModelOptions(options.Seed, init, s.Dropout));
+            var model = choice.Create(data.Train.SampleShape, outputs, loss, backend, new ModelOptions(options.Seed, init, s.Dropout));
             fullBatch?.Check(model);
             var schedule = s.Schedule.Create((long)options.Epochs * BatchPlan.BatchesFor(data.Train.Count, options.BatchSize));
 
             // Everything that changes the mathematics or the wire, and nothing local (threads, output files, ports).
             var config = JobConfig.Format(
             [
-                ("model", s.Model), ("data", s.Data ?? "default"), ("test-data", s.TestData), ("synthetic-samples", s.SyntheticSamples),
+                ("model", choice.Canonical), ("loss", loss.Name()), ("data", s.Data ?? "default"), ("test-data", s.TestData), ("synthetic-samples", s.SyntheticSamples),
                 ("init", init), ("dropout", s.Dropout), ("epochs", options.Epochs), ("batch-size", s.BatchSize), ("accumulate", s.Accumulate), ("seed", options.Seed),
                 ("optimizer", s.Optimizer), ("schedule", s.Schedule), ("zero", (int)parallel.Zero), ("bucket-floats", parallel.BucketFloats),
                 ("chunk-kb", s.ChunkKb), ("device", device), ("on-nonfinite", s.OnNonFinite), ("max-skips", s.MaxSkips),

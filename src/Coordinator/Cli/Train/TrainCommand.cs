@@ -6,6 +6,7 @@ using Distributed.Core.Checkpoints;
 using Distributed.Core.FullBatch;
 using Distributed.Core.Telemetry;
 using Distributed.Core.Training;
+using Distributed.Onnx;
 
 namespace Distributed.Coordinator.Cli;
 
@@ -20,8 +21,9 @@ internal static class TrainCommand
         var o = new TrainOptionsSet();
         var d = new DistributedOptionsSet();
         var t = new TelemetryOptionsSet();
-        var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
-        command.WithOptions(o.All.Append(d.Workers).Append(d.Tls).Concat(t.ForCoordinator));
+        var exportOnnx = new Option<string?>("--export-onnx") { Description = $"write the trained network to this file as an ONNX model (opset {OnnxExport.Opset}): input [batch, ...] as the data reader gives it, output the logits or regression values" };
+        var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn, or a described network) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
+        command.WithOptions(o.All.Append(d.Workers).Append(d.Tls).Append(exportOnnx).Concat(t.ForCoordinator));
 
         command.SetAction((parsed, cancel) =>
         {
@@ -33,14 +35,15 @@ internal static class TrainCommand
                 throw new UsageException("--tls needs --workers: a run in this process has no traffic to protect");
             }
 
+            var onnx = OnnxFile.Checked(parsed.GetValue(exportOnnx));
             return workers == 0
-                ? Task.FromResult(RunHere(settings, t, parsed, output, cancel))
-                : RunLocalJobAsync(o, settings, Limits.LocalWorkers(workers), tls, t, parsed, output, cancel);
+                ? Task.FromResult(RunHere(settings, onnx, t, parsed, output, cancel))
+                : RunLocalJobAsync(o, settings, onnx, Limits.LocalWorkers(workers), tls, t, parsed, output, cancel);
         });
         return command;
     }
 
-    private static int RunHere(TrainSettings settings, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    private static int RunHere(TrainSettings settings, string? onnx, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
         if (settings.MaxRestarts != 0)
         {
@@ -75,6 +78,11 @@ internal static class TrainCommand
             using var span = Spans.StartChild(Spans.Checkpoint, null);
             span?.SetTag(SpanTags.File, save);
             ParameterFile.Write(save, values.Span);
+        }
+
+        if (onnx is not null)
+        {
+            OnnxFile.Export(job.Model, onnx, output);
         }
 
         if (settings.Json is { } json)
@@ -122,12 +130,40 @@ internal static class TrainCommand
     }
 
     /// <summary>This process coordinates, N worker processes train; each gets the job's flags and its share of the cores.</summary>
-    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, int workers, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, string? onnx, int workers, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
+        // The trained parameters live in the workers: rank 0 saves them (to a scratch file unless --save names one),
+        // and this process, which built the same network, reads them back to export it.
+        var scratch = onnx is not null && settings.Save is null ? Path.Combine(Path.GetTempPath(), $"distributed-{Environment.ProcessId}-{Guid.NewGuid():N}.params") : null;
+        settings = settings with { Save = settings.Save ?? scratch };
+        try
+        {
+            var job = JobSetup.Build(settings, JobRole.Coordinator);
+            var code = await RunLocalJobAsync(o, job, workers, tls, t, r, output, cancel).ConfigureAwait(false);
+            if (code == CliApp.Ok && onnx is not null)
+            {
+                ParameterFile.Read(settings.Save!).CopyTo(job.Model.Parameters.Values.Span);
+                OnnxFile.Export(job.Model, onnx, output);
+            }
+
+            return code;
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                File.Delete(scratch);
+            }
+        }
+    }
+
+    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainJob job, int workers, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    {
+        var settings = job.Settings;
         // Like torchrun, split the cores among the workers unless told otherwise.
         var threads = settings.Threads > 0 ? settings.Threads : Math.Max(1, Environment.ProcessorCount / workers);
-        var job = JobSetup.Build(settings, JobRole.Coordinator);
-        var workload = o.WorkerArguments(settings with { Threads = threads }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
+        // Workers get the network's canonical text, not a file name they might resolve differently.
+        var workload = o.WorkerArguments(settings with { Threads = threads, Model = job.Model.Name }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
         output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB{(tls ? ", mutual TLS" : "")}");
         var jobId = $"local-{Environment.ProcessId}";
         return DistributedRun.CoordinateAsync(job, workers, jobId, Worker.Security.JobSecret.Create(), tls ? Worker.Security.JobTls.Create(jobId) : null, "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);

@@ -44,6 +44,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IDisposable
         LoadLosses();
         LoadUpdates();
         LoadLayers(gemm);
+        LoadActivations();
     }
 
     /// <summary>A backend that owns its context and accelerator (the one <see cref="ComputeDevices"/> hands out).</summary>

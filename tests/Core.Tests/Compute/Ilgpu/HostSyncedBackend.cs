@@ -42,6 +42,11 @@ internal sealed class HostSyncedBackend(IlgpuBackend inner) : IComputeBackend
 
     public void Multiply(Tensor a, Tensor b, Tensor c) => Synced(() => Inner.Multiply(a, b, c), a, b, c);
 
+    public void ActivationForward(ActivationFunction f, Tensor x, Tensor y) => Synced(() => Inner.ActivationForward(f, x, y), x, y);
+
+    public void ActivationBackward(ActivationFunction f, Tensor x, Tensor y, Tensor dy, Tensor dx) =>
+        Synced(() => Inner.ActivationBackward(f, x, y, dy, dx), x, y, dy, dx);
+
     public void Conv2dForward(Tensor x, Tensor weight, Tensor bias, Tensor y, ConvGeometry g, Tensor workspace) =>
         Synced(() => Inner.Conv2dForward(x, weight, bias, y, g, workspace), x, weight, bias, y);
 
@@ -53,6 +58,10 @@ internal sealed class HostSyncedBackend(IlgpuBackend inner) : IComputeBackend
     public void MaxPoolForward(Tensor x, Tensor y, ConvGeometry g) => Synced(() => Inner.MaxPoolForward(x, y, g), x, y);
 
     public void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, ConvGeometry g) => Synced(() => Inner.MaxPoolBackward(x, dy, dx, g), x, dy, dx);
+
+    public void AvgPoolForward(Tensor x, Tensor y, ConvGeometry g) => Synced(() => Inner.AvgPoolForward(x, y, g), x, y);
+
+    public void AvgPoolBackward(Tensor dy, Tensor dx, ConvGeometry g) => Synced(() => Inner.AvgPoolBackward(dy, dx, g), dy, dx);
 
     public double SoftmaxCrossEntropy(Tensor logits, Tensor targets, Tensor dLogits, float gradScale) =>
         Synced(() => Inner.SoftmaxCrossEntropy(logits, targets, dLogits, gradScale), logits, targets, dLogits);

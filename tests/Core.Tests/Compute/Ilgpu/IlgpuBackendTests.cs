@@ -85,3 +85,23 @@ public sealed class IlgpuPoolTests : PoolTests, IDisposable
 
     public void Dispose() => _backends.Dispose();
 }
+
+[Collection(IlgpuCollection.Name)]
+public sealed class IlgpuActivationTests : ActivationTests, IDisposable
+{
+    private readonly IlgpuBackends _backends = new();
+
+    protected override IComputeBackend CreateBackend() => _backends.Create();
+
+    public void Dispose() => _backends.Dispose();
+}
+
+[Collection(IlgpuCollection.Name)]
+public sealed class IlgpuAvgPoolTests : AvgPoolTests, IDisposable
+{
+    private readonly IlgpuBackends _backends = new();
+
+    protected override IComputeBackend CreateBackend() => _backends.Create();
+
+    public void Dispose() => _backends.Dispose();
+}

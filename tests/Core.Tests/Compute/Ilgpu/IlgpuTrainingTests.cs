@@ -31,9 +31,10 @@ public sealed class IlgpuTrainingTests
     [InlineData("mlp", "nesterov", 0.25f)]
     [InlineData("cnn", "adamw", 0f)]
     [InlineData("cnn", "rmsprop", 0.25f)]
+    [InlineData("conv(3,3,pad=1) leakyrelu(0.1) avgpool(2) gelu flatten dropout(0.25) linear(8) tanh linear(6) sigmoid linear(4)", "adam", 0f)]
     public void SingleProcessMatchesTheCpuBackend(string model, string optimizer, float dropout)
     {
-        var data = model == "cnn" ? Images : Vectors;
+        var data = model == "mlp" ? Vectors : Images;
         var settings = Settings(optimizer);
         var expected = Train(new CpuBackend(1), model, data, settings, dropout, out var cpuLoss);
 
@@ -118,7 +119,7 @@ public sealed class IlgpuTrainingTests
     }
 
     private static Model Build(string name, Dataset data, IComputeBackend backend, float dropout) =>
-        ModelZoo.Create(name, data.SampleShape, data.Classes, backend, new ModelOptions(3, Dropout: dropout));
+        ModelChoice.Parse(name).Create(data.SampleShape, data.Classes, Core.Losses.LossKind.CrossEntropy, backend, new ModelOptions(3, Dropout: dropout));
 
     private static LearningRateSchedule Schedule() => new ScheduleSettings { Name = "cosine", WarmupSteps = 1 }.Create(Steps);
 
