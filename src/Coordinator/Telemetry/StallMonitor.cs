@@ -64,6 +64,10 @@ internal sealed class StallMonitor : IDisposable
         lock (_gate)
         {
             _waits[rank] = wait.Resumed ? null : (wait, heardAt);
+
+            // A rank runs its steps in order, so one waiting in step s has finished every step before it, even if
+            // the report of those steps is still on its way (reports travel in batches).
+            _done[rank] = Math.Max(_done[rank], wait.Step - 1);
         }
     }
 
@@ -88,7 +92,8 @@ internal sealed class StallMonitor : IDisposable
                 return null;
             }
 
-            var step = _done.Min() + 1;
+            // The step the waiting ranks are stuck in; the oldest unfinished one when nobody waits inside a later one.
+            var step = Math.Max(_done.Min() + 1, _waits.Where(w => w is not null).Min(w => w!.Value.Wait.Step));
             if (step == _warnedStep && longest < _warnedAtSeconds + _threshold.TotalSeconds)
             {
                 return null;

@@ -34,6 +34,28 @@ public class StallMonitorTests
     }
 
     [Fact]
+    public void RanksWaitingInALaterStepThanTheyReportedHaveFinishedTheStepsBefore()
+    {
+        // Reports travel in batches: all three reported up to step 64, then rank 1 froze in step 70's compute while
+        // ranks 0 and 2 went on to wait in step 70's collectives, their reports of 65–69 not sent yet.
+        var liveness = new Liveness(3);
+        using var monitor = new StallMonitor(liveness, Threshold, _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        for (var r = 0; r < 3; r++)
+        {
+            monitor.StepDone(r, 64);
+        }
+
+        monitor.Waiting(2, Wait(70, waitingFor: 1, seconds: 61), now);
+        monitor.Waiting(0, Wait(70, waitingFor: 2, seconds: 60.5), now);
+
+        var warning = monitor.Check(now);
+
+        Assert.NotNull(warning);
+        Assert.StartsWith("warning: step 70 is stalled: rank 1 has not arrived at its collectives", warning);
+    }
+
+    [Fact]
     public void StaysQuietBelowTheThresholdAndWarnsOncePerPeriod()
     {
         var liveness = new Liveness(2);
