@@ -11,11 +11,11 @@ namespace Distributed.Coordinator.Jobs;
 /// </summary>
 internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAsyncDisposable
 {
-    private readonly List<(int Rank, Process Process, Task Exited)> _workers = [];
-    private readonly Dictionary<int, string> _lastErrors = [];
-
     /// <summary>The runtime's switch for tiered compilation, set to 0 for workers (see <see cref="Start"/>).</summary>
     private const string FullJitVariable = "DOTNET_TieredCompilation";
+
+    private readonly List<(int Rank, Process Process, Task Exited)> _workers = [];
+    private readonly Dictionary<int, string> _lastErrors = [];
 
     /// <summary>How to start this program again: the apphost or single-file executable, or `dotnet program.dll`.</summary>
     public static (string File, string[] Prefix) Self()

@@ -169,6 +169,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
     private void Assign(BatchPlan batches, int from, int to, long firstStep, int epoch)
     {
         var messages = job.Ranks.Select(_ => new StepBatch()).ToArray();
+        var fullBatch = job.Plan.FullBatchChunk > 0;
         for (var batchIndex = from; batchIndex < to; batchIndex++)
         {
             var step = firstStep + batchIndex;
@@ -177,7 +178,6 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
             var checkpoint = job.Plan.Checkpoints is { } policy && policy.IsDue(step, batchIndex == batches.BatchesPerEpoch - 1)
                 ? CheckpointDirectory.ForStep(policy.Root, step)
                 : "";
-            var fullBatch = job.Plan.FullBatchChunk > 0;
             foreach (var session in job.Ranks)
             {
                 var (start, count) = fullBatch

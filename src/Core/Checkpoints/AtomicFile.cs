@@ -34,11 +34,7 @@ public static class AtomicFile
         }
     }
 
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        var copy = bytes.ToArray();
-        Write(path, s => s.Write(copy));
-    }
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
