@@ -30,6 +30,20 @@ public enum CollectivePhase
 {
     ReduceScatter = 1,
     AllGather = 2,
+
+    /// <summary>Whole buffers passed around the ring, then summed in rank order (<see cref="RingCollectives"/>' small-message all-reduce).</summary>
+    Exchange = 3,
+}
+
+public static class CollectivePhaseNames
+{
+    /// <summary>The span and metric name of the collective a phase belongs to.</summary>
+    public static string SpanName(this CollectivePhase phase) => phase switch
+    {
+        CollectivePhase.ReduceScatter => Telemetry.Spans.ReduceScatter,
+        CollectivePhase.AllGather => Telemetry.Spans.AllGather,
+        _ => Telemetry.Spans.AllReduce,
+    };
 }
 
 /// <summary>

@@ -16,7 +16,7 @@ namespace Distributed.Core.Collectives;
 /// </para>
 /// Not thread-safe: one collective at a time per rank, and all ranks must call the same collectives in the same order.
 /// </summary>
-public sealed class RingCollectives
+public sealed partial class RingCollectives
 {
     public const int DefaultChunkFloats = 64 * 1024;
 
@@ -59,6 +59,12 @@ public sealed class RingCollectives
     {
         if (WorldSize == 1)
         {
+            return;
+        }
+
+        if (UsesExchange(buffer.Length))
+        {
+            await ExchangeAllReduceAsync(buffer, tag, cancel).ConfigureAwait(false);
             return;
         }
 
@@ -274,8 +280,7 @@ public sealed class RingCollectives
 
         if (Instruments.CollectiveDuration.Enabled)
         {
-            var collective = phase == CollectivePhase.ReduceScatter ? Spans.ReduceScatter : Spans.AllGather;
-            var tags = new TagList { { SpanTags.Rank, _rankTag }, { "collective", collective } };
+            var tags = new TagList { { SpanTags.Rank, _rankTag }, { "collective", phase.SpanName() } };
             Instruments.CollectiveDuration.Record(seconds, tags);
             if (seconds > 0)
             {

@@ -83,7 +83,7 @@ internal sealed class WorkerTelemetry : IDisposable
         {
             Step = report.Step,
             Bucket = report.Bucket,
-            Collective = report.Phase == CollectivePhase.ReduceScatter ? Spans.ReduceScatter : Spans.AllGather,
+            Collective = report.Phase.SpanName(),
             WaitingFor = report.WaitingFor,
             WaitedSeconds = report.Waited.TotalSeconds,
             Resumed = report.Resumed,

@@ -11,8 +11,8 @@ public class CollectiveWatchTests
         var reports = new ConcurrentQueue<CollectiveWaitReport>();
         using var watch = new CollectiveWatch(TimeSpan.FromMilliseconds(50), reports.Enqueue);
         var rings = InProcessRing.Create(2);
-        var early = new RingCollectives(rings[0], chunkFloats: 16) { Watch = watch };
-        var late = new RingCollectives(rings[1], chunkFloats: 16);
+        var early = new RingCollectives(rings[0], chunkFloats: 16) { Watch = watch, ExchangeMaxFloats = 0 };
+        var late = new RingCollectives(rings[1], chunkFloats: 16) { ExchangeMaxFloats = 0 };
         var buffers = new[] { new float[64], new float[64] };
 
         var waiting = early.AllReduceAsync(buffers[0], new CollectiveTag(9, 2), CancellationToken.None);

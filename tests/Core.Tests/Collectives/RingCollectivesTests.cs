@@ -29,7 +29,7 @@ public class RingCollectivesTests
         var inputs = RandomInputs(n, length, seed: 7);
         var buffers = inputs.Select(a => (float[])a.Clone()).ToArray();
 
-        await RunRanks(n, chunk, (ring, r) => ring.AllReduceAsync(buffers[r], new CollectiveTag(3, 0), CancellationToken.None));
+        await RunRanks(n, chunk, (ring, r) => ring.AllReduceAsync(buffers[r], new CollectiveTag(3, 0), CancellationToken.None), exchangeMaxFloats: 0);
 
         for (var i = 0; i < length; i++)
         {
@@ -106,7 +106,7 @@ public class RingCollectivesTests
         const int length = 10_000_000;
         var buffers = Enumerable.Range(0, n).Select(r => Enumerable.Repeat((float)(r + 1), length).ToArray()).ToArray();
 
-        await RunRanks(n, RingCollectives.DefaultChunkFloats, (ring, r) => ring.AllReduceAsync(buffers[r], CollectiveTag.None, CancellationToken.None));
+        await RunRanks(n, RingCollectives.DefaultChunkFloats, (ring, r) => ring.AllReduceAsync(buffers[r], CollectiveTag.None, CancellationToken.None), exchangeMaxFloats: 0);
 
         foreach (var buffer in buffers)
         {
@@ -121,7 +121,7 @@ public class RingCollectivesTests
         const int n = 4;
         const int length = 4000;
         var transports = InProcessRing.Create(n);
-        var rings = transports.Select(t => new RingCollectives(t, 100)).ToArray();
+        var rings = transports.Select(t => new RingCollectives(t, 100) { ExchangeMaxFloats = 0 }).ToArray();
         await Task.WhenAll(rings.Select((ring, r) => Task.Run(() => ring.AllReduceAsync(new float[length], CollectiveTag.None, CancellationToken.None))));
 
         Assert.All(rings, ring => Assert.Equal(2L * (n - 1) * (length / n) * sizeof(float), ring.BytesSent));
@@ -142,10 +142,11 @@ public class RingCollectivesTests
         return Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => (float)rng.NextNormal()).ToArray()).ToArray();
     }
 
-    internal static async Task RunRanks(int n, int chunk, Func<RingCollectives, int, Task> body)
+    /// <param name="exchangeMaxFloats">all-reduces up to this length take the exchange (0: every one takes the ring).</param>
+    internal static async Task RunRanks(int n, int chunk, Func<RingCollectives, int, Task> body, int exchangeMaxFloats = RingCollectives.DefaultExchangeMaxFloats)
     {
         var transports = InProcessRing.Create(n);
-        var rings = transports.Select(t => new RingCollectives(t, chunk, TimeSpan.FromSeconds(20))).ToArray();
+        var rings = transports.Select(t => new RingCollectives(t, chunk, TimeSpan.FromSeconds(20)) { ExchangeMaxFloats = exchangeMaxFloats }).ToArray();
         await Task.WhenAll(rings.Select((ring, r) => Task.Run(() => body(ring, r))));
     }
 
