@@ -20,14 +20,16 @@ public class GrpcRingTransportTests
     private static GrpcRingTransport Transport(int rank, int worldSize, string right, PeerInbox inbox) =>
         new(rank, worldSize, right, inbox, RingCredential.Headers(Secret, JobId, rank));
 
-    [Fact]
-    public async Task AllReduceOverGrpcSumsExactlyAcrossManyChunksAndSteps()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(int.MaxValue)]
+    public async Task AllReduceOverGrpcSumsExactlyAcrossManyChunksAndSteps(int exchangeMaxFloats)
     {
         await using var a = await PeerHost.StartAsync(left: 1);
         await using var b = await PeerHost.StartAsync(left: 0);
         await using var rank0 = Transport(0, 2, b.Address, a.Inbox);
         await using var rank1 = Transport(1, 2, a.Address, b.Inbox);
-        var rings = new[] { new RingCollectives(rank0, chunkFloats: 1000), new RingCollectives(rank1, chunkFloats: 1000) };
+        var rings = new[] { new RingCollectives(rank0, chunkFloats: 1000) { ExchangeMaxFloats = exchangeMaxFloats }, new RingCollectives(rank1, chunkFloats: 1000) { ExchangeMaxFloats = exchangeMaxFloats } };
 
         // 20 steps of 10,001 floats each: 10 chunks per segment, so chunk buffers are reused many times over.
         for (var step = 0; step < 20; step++)
@@ -40,6 +42,86 @@ public class GrpcRingTransportTests
                 Assert.Equal(Enumerable.Range(0, 10_001).Select(i => (float)((i * 3) + (2 * step))), buffers[r]);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(3, 13)]
+    [InlineData(4, 3)]
+    [InlineData(4, 1009)]
+    [InlineData(5, 4)]
+    [InlineData(5, 101)]
+    public async Task EveryAlgorithmGivesEveryRankTheSameBitsOverGrpc(int n, int length)
+    {
+        var hosts = new PeerHost[n];
+        for (var r = 0; r < n; r++)
+        {
+            hosts[r] = await PeerHost.StartAsync(left: (r + n - 1) % n);
+        }
+
+        var transports = Enumerable.Range(0, n).Select(r => Transport(r, n, hosts[(r + 1) % n].Address, hosts[r].Inbox)).ToArray();
+        try
+        {
+            foreach (var exchangeMaxFloats in new[] { 0, int.MaxValue })
+            {
+                var rings = transports.Select(t => new RingCollectives(t, chunkFloats: 7) { ExchangeMaxFloats = exchangeMaxFloats }).ToArray();
+                var inputs = Enumerable.Range(0, n).Select(r => Enumerable.Range(0, length).Select(i => MathF.Sin((i * 7) + r) * (r + 1)).ToArray()).ToArray();
+                var buffers = inputs.Select(a => (float[])a.Clone()).ToArray();
+                await Task.WhenAll(rings.Select((ring, r) => Task.Run(() => ring.AllReduceAsync(buffers[r], new CollectiveTag(0, 0), CancellationToken.None))));
+
+                for (var r = 1; r < n; r++)
+                {
+                    Assert.True(buffers[0].AsSpan().SequenceEqual(buffers[r]), $"rank {r} differs from rank 0 (exchange up to {exchangeMaxFloats})");
+                }
+
+                Assert.All(Enumerable.Range(0, length), i => Assert.Equal(inputs.Sum(a => (double)a[i]), buffers[0][i], 3));
+            }
+        }
+        finally
+        {
+            foreach (var transport in transports)
+            {
+                await transport.DisposeAsync();
+            }
+
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SendsToANeighbourThatClosedItsEndFailWithAReasonAndDisposeDoesNotHang()
+    {
+        await using var host = await PeerHost.StartAsync(left: 0);
+        var transport = Transport(0, 2, host.Address, new PeerInbox(1000));
+        transport.Send(new ChunkHeader(0, 0, 0, CollectivePhase.ReduceScatter, 0, 0, 1), [1f]);
+        await host.Inbox.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The neighbour's worker closes its end: its Peer service ends the call, and the stream's writes fail.
+        host.Inbox.Close(new RingLinkException("closed by the test"));
+
+        // Chunks written inline or queued behind a write: either way, the broken stream surfaces in a later Send.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        RingLinkException? failure = null;
+        for (var i = 1; failure is null && DateTime.UtcNow < deadline; i++)
+        {
+            try
+            {
+                transport.Send(new ChunkHeader(0, 0, 0, CollectivePhase.ReduceScatter, 0, i, 256), new float[256]);
+                await Task.Delay(5);
+            }
+            catch (RingLinkException ex)
+            {
+                failure = ex;
+            }
+        }
+
+        Assert.NotNull(failure);
+        Assert.StartsWith("rank 0: the ring stream to rank 1 failed", failure.Message, StringComparison.Ordinal);
+        await transport.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed partial class RingCollectives
     private float[] _exchangeScratch = [];
 
     /// <summary>All-reduces of at most this many floats use the exchange instead of the ring (0: never).</summary>
-    public int ExchangeMaxFloats { get; init; } = Environment.GetEnvironmentVariable("XCH_TMP") is { } x ? int.Parse(x, System.Globalization.CultureInfo.InvariantCulture) : DefaultExchangeMaxFloats;
+    public int ExchangeMaxFloats { get; init; } = DefaultExchangeMaxFloats;
 
     private bool UsesExchange(int length) => length <= ExchangeMaxFloats;
 
