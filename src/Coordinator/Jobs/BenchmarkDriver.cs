@@ -3,7 +3,7 @@ using Distributed.Protocol;
 namespace Distributed.Coordinator.Jobs;
 
 /// <summary>One measured all-reduce size.</summary>
-internal sealed record AllReduceTiming(long Bytes, double Ms, double BusBandwidthGbps, int Iterations);
+internal sealed record AllReduceTiming(long Bytes, double Ms, double BusBandwidthGbps, int Iterations, double MedianMs);
 
 /// <summary>Drives the collectives benchmark: start the workers, gather rank 0's timings, finish.</summary>
 internal sealed class BenchmarkDriver(JobCoordinator job, Action<AllReduceTiming> onRow)
@@ -35,7 +35,7 @@ internal sealed class BenchmarkDriver(JobCoordinator job, Action<AllReduceTiming
 
                     // Bus bandwidth as the NCCL and MPI tests report it: algorithm bandwidth × 2(N−1)/N.
                     var bus = row.Bytes / (row.Milliseconds / 1000) * 2 * (n - 1) / n / 1e9;
-                    var timing = new AllReduceTiming(row.Bytes, row.Milliseconds, bus, row.Iterations);
+                    var timing = new AllReduceTiming(row.Bytes, row.Milliseconds, bus, row.Iterations, row.MedianMilliseconds);
                     rows.Add(timing);
                     onRow(timing);
                     break;

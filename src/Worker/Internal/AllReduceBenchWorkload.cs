@@ -32,6 +32,7 @@ internal sealed class AllReduceBenchWorkload(IReadOnlyList<long> sizesInBytes) :
             buffer[i] = (float)rng.NextDouble();
         }
 
+        var ticks = new long[Iterations(1)];
         var step = 0L;
         foreach (var bytes in sizesInBytes)
         {
@@ -42,7 +43,9 @@ internal sealed class AllReduceBenchWorkload(IReadOnlyList<long> sizesInBytes) :
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < iterations; i++)
             {
+                var started = Stopwatch.GetTimestamp();
                 await context.Ring.AllReduceAsync(memory, new CollectiveTag(step++, 0), cancel).ConfigureAwait(false);
+                ticks[i] = Stopwatch.GetTimestamp() - started;
 
                 // Keep the values bounded: repeated sums over N ranks would otherwise overflow to infinity.
                 memory.Span[0] = 1f;
@@ -51,7 +54,7 @@ internal sealed class AllReduceBenchWorkload(IReadOnlyList<long> sizesInBytes) :
             clock.Stop();
             if (context.Rank == 0)
             {
-                context.Session.Send(new WorkerMessage { BenchRow = new BenchRow { Bytes = (long)floats * sizeof(float), Milliseconds = clock.Elapsed.TotalMilliseconds / iterations, Iterations = iterations } });
+                context.Session.Send(new WorkerMessage { BenchRow = new BenchRow { Bytes = (long)floats * sizeof(float), Milliseconds = clock.Elapsed.TotalMilliseconds / iterations, Iterations = iterations, MedianMilliseconds = Median(ticks.AsSpan(0, iterations)) } });
             }
         }
 
@@ -61,5 +64,11 @@ internal sealed class AllReduceBenchWorkload(IReadOnlyList<long> sizesInBytes) :
         {
             throw new WorkerException($"expected the end of the benchmark, got {finish.BodyCase}");
         }
+    }
+
+    private static double Median(Span<long> ticks)
+    {
+        ticks.Sort();
+        return ticks[ticks.Length / 2] * 1000.0 / Stopwatch.Frequency;
     }
 }

@@ -48,19 +48,19 @@ internal static class BenchCommand
             output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1, --transport {links}{(secured ? " --tls" : "")}, chunks of {chunk} KB");
             var cpus = CpuPlacement.Local(placement.CpuBindMode(r), n, 1);
             output.WriteLine($"workers {cpus.Description}");
-            output.WriteLine($"{"size",10} {"ms",10} {"algbw GB/s",11} {"busbw GB/s",11} {"iters",6}");
+            output.WriteLine($"{"size",10} {"ms",10} {"algbw GB/s",11} {"busbw GB/s",11} {"iters",6} {"median ms",10}");
             var rows = await JobRunner.RunAsync(new JobCoordinator(plan), "127.0.0.1", 0, new LocalWorkers(n, workload, cpus), output, (job, token) => new BenchmarkDriver(job, row =>
             {
                 lock (output)
                 {
                     var algorithm = row.Bytes / (row.Ms / 1000) / 1e9;
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ByteSizes.Format(row.Bytes),10} {row.Ms,10:0.000} {algorithm,11:0.000} {row.BusBandwidthGbps,11:0.000} {row.Iterations,6}"));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ByteSizes.Format(row.Bytes),10} {row.Ms,10:0.000} {algorithm,11:0.000} {row.BusBandwidthGbps,11:0.000} {row.Iterations,6} {row.MedianMs,10:0.000}"));
                 }
             }).RunAsync(token), cancel);
 
             if (r.GetValue(json) is { } path)
             {
-                JsonFiles.Write(path, rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps }));
+                JsonFiles.Write(path, rows.Select(x => new { x.Bytes, x.Ms, x.BusBandwidthGbps, x.MedianMs }));
                 var plot = Path.ChangeExtension(path, ".svg");
                 Plots.WriteBusBandwidth(plot, rows.Select(x => (n, x.Bytes, x.BusBandwidthGbps)), $"ring all-reduce (--transport {links}), {n} worker processes, chunks of {chunk} KB");
                 output.WriteLine($"plot: {plot} (bus bandwidth against message size)");
