@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Distributed.Core.Checkpoints;
 
@@ -31,7 +32,7 @@ public partial class MinWorkersTests
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
 
         using var job = new ProgramRun([.. Job, "--workers", "3", "--save", dir.File("shrunk.bin"), "--checkpoint-dir", dir.File("ck"), "--checkpoint-every", "10",
-            "--max-restarts", "1", "--min-workers", "2", "--rejoin-timeout", "2"]);
+            "--max-restarts", "1", "--min-workers", "2", "--rejoin-timeout", "2", "--timeline", dir.File("timeline.json")]);
         await LoseRankOneForGoodAsync(job, fate);
         var exit = await job.WaitAsync(Bound);
 
@@ -40,6 +41,7 @@ public partial class MinWorkersTests
         Assert.Matches(@"resumed from .*step-\d{9}: step \d+, epoch \d after \d+ batches \(written by 3 ranks", job.Stdout);
         Assert.Contains("all 2 ranks hold identical parameters", job.Stdout);
         Assert.True(Relative.Error(ParameterFile.Read(dir.File("shrunk.bin")), ParameterFile.Read(dir.File("whole.bin"))) <= 1e-5);
+        Assert.Equal("2", Assert.Single(RestartSpans(dir.File("timeline.json"))).GetProperty("args").GetProperty("world_size").GetString());
         AssertNoneLeft(job);
     }
 
@@ -89,6 +91,13 @@ public partial class MinWorkersTests
         {
             await signal.WaitForExitAsync();
         }
+    }
+
+    /// <summary>The restart spans in a timeline: one from the loss to the ranks' start from the checkpoint.</summary>
+    private static JsonElement[] RestartSpans(string timeline)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(timeline));
+        return [.. doc.RootElement.EnumerateArray().Where(e => e.GetProperty("name").GetString() == "restart" && e.GetProperty("ph").GetString() == "X").Select(e => e.Clone())];
     }
 
     private static int[] RankOne(string stdout) => [.. StartedPid().Matches(stdout).Where(m => m.Groups[1].Value == "1").Select(m => int.Parse(m.Groups[2].Value))];
