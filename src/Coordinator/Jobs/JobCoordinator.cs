@@ -160,7 +160,12 @@ internal sealed class JobCoordinator
 
             Rendezvous.CloseIfDue(now);
             var wait = Plan.Rejoin is null ? Stopwatch.GetElapsedTime(now, deadline) : TimeSpan.FromTicks(Math.Min(RejoinPoll.Ticks, Stopwatch.GetElapsedTime(now, deadline).Ticks));
-            await Task.WhenAny(Rendezvous.Complete, _exitedBeforeJoin.Task, Task.Delay(wait, cancel)).ConfigureAwait(false);
+            using (var pause = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            {
+                await Task.WhenAny(Rendezvous.Complete, _exitedBeforeJoin.Task, Task.Delay(wait, pause.Token)).ConfigureAwait(false);
+                await pause.CancelAsync().ConfigureAwait(false);
+            }
+
             cancel.ThrowIfCancellationRequested();
         }
 

@@ -10,7 +10,11 @@ internal static class RecoveryFlags
 {
     private static readonly TrainSettings Defaults = new();
 
-    /// <summary>How the ranks of a job of <paramref name="workers"/> rejoin after a restart; a flag that would do nothing is refused.</summary>
+    /// <summary>
+    /// How the ranks of a job of <paramref name="workers"/> rejoin after a restart; a flag that would do nothing is
+    /// refused. No --checkpoint-dir is required: as with --max-restarts alone, the ranks then start over, and fewer
+    /// of them start over just as well.
+    /// </summary>
     public static RejoinPolicy Rejoin(TrainSettings s, int workers)
     {
         var min = s.MinWorkers ?? workers;
