@@ -17,17 +17,7 @@ public sealed partial class CpuBackend
 
     public void Scale(Tensor x, float alpha) => TensorPrimitives.Multiply(x.Span, alpha, x.Span);
 
-    public double SumOfSquares(Tensor x)
-    {
-        // Sequential double accumulation: the same order every time, and no float cancellation on long buffers.
-        double sum = 0;
-        foreach (var v in x.Span)
-        {
-            sum += (double)v * v;
-        }
-
-        return sum;
-    }
+    public double SumOfSquares(Tensor x) => SquareSum.Of(x.Span);
 
     public void AddRowBias(Tensor y, Tensor bias)
     {
