@@ -1,7 +1,7 @@
 namespace Distributed.Coordinator.Jobs;
 
 /// <summary>The worker processes a local job starts: how many, and the flags that give them their workload.</summary>
-internal sealed record LocalWorkers(int Count, IReadOnlyList<string> WorkloadArguments);
+internal sealed record LocalWorkers(int Count, IReadOnlyList<string> WorkloadArguments, CpuPlacement Placement);
 
 /// <summary>
 /// Runs one distributed job from the coordinator's side, for every command that has one (`train --workers`,
@@ -33,7 +33,7 @@ internal static class JobRunner
         await using var launcher = new LocalLauncher(coordinator, output);
         if (local is not null)
         {
-            launcher.StartAll(local.Count, $"127.0.0.1:{server.Port}", local.WorkloadArguments);
+            launcher.StartAll(local.Count, $"127.0.0.1:{server.Port}", local.WorkloadArguments, local.Placement);
         }
 
         string? abort = "the coordinator failed";

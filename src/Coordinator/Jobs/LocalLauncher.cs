@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Distributed.Core.Compute.Cpu;
 using Distributed.Worker.Security;
 
 namespace Distributed.Coordinator.Jobs;
@@ -38,7 +39,7 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
     /// to take (the one list of launch flags; the job's secret is in the environment, everything else a worker
     /// needs arrives in its welcome).
     /// </summary>
-    public void StartAll(int count, string coordinatorAddress, IReadOnlyList<string> workload)
+    public void StartAll(int count, string coordinatorAddress, IReadOnlyList<string> workload, CpuPlacement placement)
     {
         for (var rank = 0; rank < count; rank++)
         {
@@ -50,6 +51,7 @@ internal sealed class LocalLauncher(JobCoordinator job, TextWriter output) : IAs
                 "--port", "0",
                 "--job-id", job.Plan.JobId,
                 .. job.Plan.Tls is null ? Array.Empty<string>() : ["--tls"],
+                .. placement.PerRank is { } cpus ? ["--cpus", CpuAffinity.Format(cpus[rank])] : Array.Empty<string>(),
             ]);
         }
     }

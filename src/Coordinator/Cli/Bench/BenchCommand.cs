@@ -24,7 +24,8 @@ internal static class BenchCommand
         var transport = new Option<string>("--transport") { Description = "auto | shm | grpc: how the ring's links travel (auto: shared memory on one host)", DefaultValueFactory = _ => new TrainSettings().Transport };
         var tls = new Option<bool>("--tls") { Description = "the ring and the sessions over mutual TLS, as `submit` runs them (certificates made in memory)" };
         var json = new Option<string?>("--json") { Description = "write [{bytes, ms, bus_bandwidth_gbps}] to this file, and beside it (.svg) bus bandwidth against message size" };
-        var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, transport, tls, json };
+        var placement = new DistributedOptionsSet();
+        var allReduce = new Command("allreduce", "Time ring all-reduce per message size and report bus bandwidth, as the NCCL and MPI tests do.") { workers, sizes, chunkKb, transport, tls, placement.CpuBind, json };
         allReduce.SetAction(async (r, cancel) =>
         {
             var n = Limits.LocalWorkers(r.GetValue(workers));
@@ -45,8 +46,10 @@ internal static class BenchCommand
             ];
 
             output.WriteLine($"ring all-reduce, {n} worker processes on 127.0.0.1, --transport {links}{(secured ? " --tls" : "")}, chunks of {chunk} KB");
+            var cpus = CpuPlacement.Local(placement.CpuBindMode(r), n, 1);
+            output.WriteLine($"workers {cpus.Description}");
             output.WriteLine($"{"size",10} {"ms",10} {"algbw GB/s",11} {"busbw GB/s",11} {"iters",6}");
-            var rows = await JobRunner.RunAsync(new JobCoordinator(plan), "127.0.0.1", 0, new LocalWorkers(n, workload), output, (job, token) => new BenchmarkDriver(job, row =>
+            var rows = await JobRunner.RunAsync(new JobCoordinator(plan), "127.0.0.1", 0, new LocalWorkers(n, workload, cpus), output, (job, token) => new BenchmarkDriver(job, row =>
             {
                 lock (output)
                 {

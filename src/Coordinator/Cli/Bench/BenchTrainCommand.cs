@@ -34,10 +34,11 @@ internal static class BenchTrainCommand
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 10 };
         var workers = new Option<int>("--workers") { Description = "0 trains in this process; N runs N local worker processes over gRPC with the global batch split among them", DefaultValueFactory = _ => 0 };
         var transport = new Option<string>("--transport") { Description = "with --workers: auto | shm | grpc, how the workers' ring links travel", DefaultValueFactory = _ => new TrainSettings().Transport };
+        var placement = new DistributedOptionsSet();
         var json = new Option<string?>("--json") { Description = "write {samples_per_second, ms_per_step, allocated_bytes_per_step, …} to this file" };
         var command = new Command("train", "Training throughput (samples/s, ms/step, bytes allocated per step) on synthetic data.")
         {
-            model, batch, threads, device, steps, warmup, workers, transport, json,
+            model, batch, threads, device, steps, warmup, workers, transport, placement.CpuBind, json,
         };
         command.SetAction(async (r, cancel) =>
         {
@@ -84,7 +85,7 @@ internal static class BenchTrainCommand
                     Model = name, Data = "synthetic", SyntheticSamples = SyntheticSamples, BatchSize = b, Device = dev, Threads = t, Transport = r.GetValue(transport)!,
                     Optimizer = new OptimizerSettings { Name = "adam" },
                 };
-                var distributed = await BenchTrainDistributed.RunAsync(settings, s, w, n, output, cancel);
+                var distributed = await BenchTrainDistributed.RunAsync(settings, s, w, n, placement.CpuBindMode(r), output, cancel);
                 ran = dev;
                 result = distributed.Throughput;
                 perRank = distributed.AllocatedBytesPerStepByRank;

@@ -12,7 +12,7 @@ namespace Distributed.Coordinator.Cli;
 /// </summary>
 internal static class BenchTrainDistributed
 {
-    public static async Task<DistributedThroughput> RunAsync(TrainSettings settings, int steps, int warmup, int workers, TextWriter output, CancellationToken cancel)
+    public static async Task<DistributedThroughput> RunAsync(TrainSettings settings, int steps, int warmup, int workers, string cpuBind, TextWriter output, CancellationToken cancel)
     {
         var stepsPerEpoch = BatchPlan.BatchesFor(settings.SyntheticSamples, settings.BatchSize);
         settings = settings with
@@ -24,7 +24,9 @@ internal static class BenchTrainDistributed
         var coordinator = new JobCoordinator(JobSetup.Plan(job, workers, $"bench-{Environment.ProcessId}"));
         var timing = new StepTiming(warmup, steps, workers);
         var workload = new TrainOptionsSet().WorkerArguments(settings).ToArray();
-        await JobRunner.RunAsync(coordinator, "127.0.0.1", 0, new LocalWorkers(workers, workload), output,
+        var placement = CpuPlacement.Local(cpuBind, workers, settings.Threads);
+        output.WriteLine($"workers {placement.Description}");
+        await JobRunner.RunAsync(coordinator, "127.0.0.1", 0, new LocalWorkers(workers, workload, placement), output,
             (c, token) => new TrainingDriver(c, timing, _ => settings.Optimizer.Lr) { StepReported = timing.Reported }.RunAsync(token), cancel);
         return timing.Result(settings.BatchSize);
     }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Distributed.Coordinator.Jobs;
+using Distributed.Core.Compute.Cpu;
 using Distributed.Worker;
 using Distributed.Worker.Security;
 
@@ -34,9 +36,20 @@ internal sealed class DistributedOptionsSet
 
     public Option<bool> Tls { get; } = new("--tls") { Description = $"mutual TLS between the job's processes, under the job's own CA (train --workers: certificates made in memory; coordinator, worker: on also when env {JobTls.DirectoryVariable} names a directory with {JobTls.CaFile}, {JobTls.CertificateFile}, {JobTls.KeyFile})" };
 
+    public Option<string> CpuBind { get; } = new("--cpu-bind") { Description = "with --workers: auto binds each local worker to its own CPUs (threads per worker each) when they fit, as Open MPI binds ranks; none leaves placement to the scheduler", DefaultValueFactory = _ => CpuPlacement.Auto };
+
+    public Option<string> Cpus { get; } = new("--cpus") { Description = "worker: bind this process's threads to these CPUs, e.g. 0 or 2-3 (the local launcher sets it under --cpu-bind auto)" };
+
     public IEnumerable<Option> ForCoordinator => [Workers, JobId, Host, Port, SecretFile, Tls];
 
-    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise, SecretFile, Tls];
+    public IEnumerable<Option> ForWorker => [JobId, CoordinatorAddress, Rank, Host, Port, Advertise, SecretFile, Tls, Cpus];
+
+    public string CpuBindMode(ParseResult r) => Limits.OneOf(r.GetValue(CpuBind)!, CpuPlacement.Modes, CpuBind.Name);
+
+    /// <summary>The CPUs a worker was told to bind to, or null.</summary>
+    public IReadOnlyList<int>? WorkerCpus(ParseResult r) => r.GetValue(Cpus) is { } text
+        ? CpuAffinity.Parse(text) ?? throw new UsageException($"--cpus '{text}' is not a CPU list such as 0 or 0-3,6")
+        : null;
 
     /// <summary>The world size a coordinator waits for.</summary>
     public int WorldSize(ParseResult r) => Limits.WorldSize(Int(r, Workers, "WORLD_SIZE") ?? 0);

@@ -61,4 +61,8 @@ internal static class Limits
 
     public static string Device(string device) =>
         ComputeDevices.Names.Contains(device) ? device : throw new UsageException($"unknown device '{device}' (expected one of: {string.Join(", ", ComputeDevices.Names)})");
+
+    /// <summary>A flag whose value must be one of a few words.</summary>
+    public static string OneOf(string value, IReadOnlyList<string> choices, string flag) =>
+        choices.Contains(value) ? value : throw new UsageException($"unknown {flag} '{value}' (expected {string.Join(" or ", choices)})");
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distributed.Coordinator.Telemetry;
+using Distributed.Core.Compute.Cpu;
 using Distributed.Worker;
 
 namespace Distributed.Coordinator.Cli;
@@ -20,6 +21,12 @@ internal static class WorkerCommand
         command.SetAction(async (r, cancel) =>
         {
             var s = o.Read(r);
+            if (d.WorkerCpus(r) is { } cpus)
+            {
+                // First, so the threads this process starts from here on (the compute team's among them) inherit it.
+                output.WriteLine(CpuAffinity.BindProcess(cpus) is { } refused ? $"worker runs unbound: {refused}" : $"worker bound to CPUs {CpuAffinity.Format(cpus)}");
+            }
+
             var settings = new WorkerSettings
             {
                 CoordinatorAddress = d.Coordinator(r),

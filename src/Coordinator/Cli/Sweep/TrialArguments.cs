@@ -11,7 +11,7 @@ namespace Distributed.Coordinator.Cli;
 internal sealed class TrialArguments
 {
     private readonly TrainOptionsSet _train = new();
-    private readonly Option<int> _workers = new DistributedOptionsSet().Workers;
+    private readonly DistributedOptionsSet _distributed = new();
     private readonly Command _parser = new("train");
     private readonly string[] _fixed;
 
@@ -19,7 +19,7 @@ internal sealed class TrialArguments
     /// <param name="swept">The parameters, checked here: each a train flag the sweep does not own, each value one the flag reads.</param>
     public TrialArguments(TrainSettings fixedSettings, int workers, IReadOnlyList<ParameterSpec> swept)
     {
-        foreach (var option in _train.All.Append(_workers))
+        foreach (var option in _train.All.Append(_distributed.Workers).Append(_distributed.CpuBind))
         {
             _parser.Add(option);
         }
@@ -59,14 +59,18 @@ internal sealed class TrialArguments
     public string[] For(IEnumerable<KeyValuePair<string, string>> values, int parallel, string directory)
     {
         var threads = Threads(parallel);
-        string[] workers = Workers > 0 ? [_workers.Name, Workers.ToString(CultureInfo.InvariantCulture)] : [];
+        string[] workers = Workers > 0 ? [_distributed.Workers.Name, Workers.ToString(CultureInfo.InvariantCulture)] : [];
         string[] share = ThreadsSwept ? [] : [ThreadsOption.Name, threads.ToString(CultureInfo.InvariantCulture)];
+
+        // Each trial's launcher would bind its ranks to the first CPUs it may use, all trials to the same ones.
+        string[] placement = Workers > 0 && parallel > 1 ? [_distributed.CpuBind.Name, Jobs.CpuPlacement.None] : [];
         return
         [
             .. _fixed,
             .. values.SelectMany(v => new[] { "--" + v.Key, v.Value }),
             .. workers,
             .. share,
+            .. placement,
             "--out", directory,
             "--metrics-format", "jsonl",
             "--json", Path.Combine(directory, "summary.json"),

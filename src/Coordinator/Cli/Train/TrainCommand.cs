@@ -23,7 +23,7 @@ internal static class TrainCommand
         var t = new TelemetryOptionsSet();
         var exportOnnx = new Option<string?>("--export-onnx") { Description = $"write the trained network to this file as an ONNX model (opset {OnnxExport.Opset}): input [batch, ...] as the data reader gives it, output the logits or regression values" };
         var command = new Command("train", "Train a model (linreg, logreg, mlp, cnn, or a described network) on MNIST, CIFAR-10, CSV or synthetic data, in this process or across --workers N processes.");
-        command.WithOptions(o.All.Append(d.Workers).Append(d.Tls).Append(exportOnnx).Concat(t.ForCoordinator));
+        command.WithOptions(o.All.Append(d.Workers).Append(d.CpuBind).Append(d.Tls).Append(exportOnnx).Concat(t.ForCoordinator));
 
         command.SetAction((parsed, cancel) =>
         {
@@ -38,7 +38,7 @@ internal static class TrainCommand
             var onnx = OnnxFile.Checked(parsed.GetValue(exportOnnx));
             return workers == 0
                 ? Task.FromResult(RunHere(settings, onnx, t, parsed, output, cancel))
-                : RunLocalJobAsync(o, settings, onnx, Limits.LocalWorkers(workers), tls, t, parsed, output, cancel);
+                : RunLocalJobAsync(o, settings, onnx, Limits.LocalWorkers(workers), d.CpuBindMode(parsed), tls, t, parsed, output, cancel);
         });
         return command;
     }
@@ -126,7 +126,7 @@ internal static class TrainCommand
     }
 
     /// <summary>This process coordinates, N worker processes train; each gets the job's flags and its share of the cores.</summary>
-    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, string? onnx, int workers, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    private static async Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainSettings settings, string? onnx, int workers, string cpuBind, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
         // The trained parameters live in the workers: rank 0 saves them (to a scratch file unless --save names one),
         // and this process, which built the same network, reads them back to export it.
@@ -135,7 +135,7 @@ internal static class TrainCommand
         try
         {
             var job = JobSetup.Build(settings, JobRole.Coordinator);
-            var code = await RunLocalJobAsync(o, job, workers, tls, t, r, output, cancel).ConfigureAwait(false);
+            var code = await RunLocalJobAsync(o, job, workers, cpuBind, tls, t, r, output, cancel).ConfigureAwait(false);
             if (code == CliApp.Ok && onnx is not null)
             {
                 ParameterFile.Read(settings.Save!).CopyTo(job.Model.Parameters.Values.Span);
@@ -153,7 +153,7 @@ internal static class TrainCommand
         }
     }
 
-    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainJob job, int workers, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
+    private static Task<int> RunLocalJobAsync(TrainOptionsSet o, TrainJob job, int workers, string cpuBind, bool tls, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
         var settings = job.Settings;
         // Like torchrun, split the cores among the workers unless told otherwise.
@@ -161,7 +161,9 @@ internal static class TrainCommand
         // Workers get the network's canonical text, not a file name they might resolve differently.
         var workload = o.WorkerArguments(settings with { Threads = threads, Model = job.Model.Name }).Concat(r.GetValue(t.TraceConsole) ? [t.TraceConsole.Name] : []).ToArray();
         output.WriteLine($"distributed: {workers} worker processes, ZeRO stage {(int)job.Parallel.Zero}, {threads} threads each, buckets of {job.Parallel.BucketFloats * 4 / 1024.0 / 1024:0.##} MB, ring chunks of {job.ChunkFloats * 4 / 1024} KB{(tls ? ", mutual TLS" : "")}");
+        var placement = CpuPlacement.Local(cpuBind, workers, threads);
+        output.WriteLine($"distributed: {placement.Description}");
         var jobId = $"local-{Environment.ProcessId}";
-        return DistributedRun.CoordinateAsync(job, workers, jobId, Worker.Security.JobSecret.Create(), tls ? Worker.Security.JobTls.Create(jobId) : null, "127.0.0.1", 0, new LocalWorkers(workers, workload), t, r, output, cancel);
+        return DistributedRun.CoordinateAsync(job, workers, jobId, Worker.Security.JobSecret.Create(), tls ? Worker.Security.JobTls.Create(jobId) : null, "127.0.0.1", 0, new LocalWorkers(workers, workload, placement), t, r, output, cancel);
     }
 }
