@@ -7,8 +7,9 @@ public sealed record JobState(string Name, string Namespace, V1Job? Coordinator,
 {
     /// <summary>
     /// The job's phase, decided by the coordinator, which exits 0 only when training finished on every rank:
-    /// Succeeded or Failed once either Job has failed or the coordinator's has completed; otherwise Starting
-    /// (suspended or no pod running yet), Running, or NotFound.
+    /// Succeeded once the coordinator's Job has completed, whatever the workers Job says (with --min-workers a worker
+    /// index left behind fails it, yet the run finished on the others); Failed once either Job has failed before that;
+    /// otherwise Starting (suspended or no pod running yet), Running, or NotFound.
     /// </summary>
     public string Phase
     {
@@ -19,14 +20,14 @@ public sealed record JobState(string Name, string Namespace, V1Job? Coordinator,
                 return "NotFound";
             }
 
-            if (FailedCondition(Coordinator) is not null || FailedCondition(Workers) is not null)
-            {
-                return "Failed";
-            }
-
             if (Coordinator?.Status?.Conditions?.Any(c => c.Type == "Complete" && c.Status == "True") == true)
             {
                 return "Succeeded";
+            }
+
+            if (FailedCondition(Coordinator) is not null || FailedCondition(Workers) is not null)
+            {
+                return "Failed";
             }
 
             return Pods.Any(p => p.Status?.Phase == "Running") ? "Running" : "Starting";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Distributed.Protocol;
 using Grpc.Core;
@@ -18,6 +19,9 @@ internal sealed class JobCoordinator
     /// <summary>How long a reported worker failure waits for the lost connection of the rank that probably caused it.</summary>
     private static readonly TimeSpan SymptomGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a restarted job's rendezvous checks whether the rejoin timeout has run out.</summary>
+    private static readonly TimeSpan RejoinPoll = TimeSpan.FromMilliseconds(200);
+
     private readonly Channel<SessionEvent> _events = Channel.CreateUnbounded<SessionEvent>();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _exitedBeforeJoin = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,13 +33,15 @@ internal sealed class JobCoordinator
         Plan = plan;
         Rendezvous = new Rendezvous(plan);
         Liveness = liveness ?? new Liveness(plan.WorldSize);
-        if (Liveness.WorldSize != plan.WorldSize)
+        if (Liveness.WorldSize < plan.WorldSize)
         {
+            // A job that shrank after a restart keeps the record of its first world; the rendezvous never grows one.
             throw new ArgumentException($"a liveness record for {Liveness.WorldSize} ranks cannot serve a job of {plan.WorldSize}");
         }
     }
 
-    public JobPlan Plan { get; }
+    /// <summary>What the job is; once the workers are in, with the world size they make (fewer than planned after a shrink).</summary>
+    public JobPlan Plan { get; private set; }
 
     public Rendezvous Rendezvous { get; }
 
@@ -74,7 +80,13 @@ internal sealed class JobCoordinator
             throw;
         }
 
-        var welcome = new Welcome { Rank = session.Rank, WorldSize = Plan.WorldSize, SendSpans = Plan.SendSpans, WaitReportSeconds = Plan.WaitReport.TotalSeconds };
+        if (Array.IndexOf(ranks, session) < 0)
+        {
+            // Its process was reported gone, and the job went on without it.
+            throw new RpcException(new Status(StatusCode.Aborted, "the job went on without this worker"));
+        }
+
+        var welcome = new Welcome { Rank = session.Rank, WorldSize = ranks.Length, SendSpans = Plan.SendSpans, WaitReportSeconds = Plan.WaitReport.TotalSeconds };
         welcome.Ring.AddRange(ranks.Select(s => s.Join.Address));
         welcome.Shm.AddRange(ranks.Select(s => s.Join.Shm ?? new ShmOffer()));
         welcome.ResumeFrom = Plan.Resume?.Directory ?? "";
@@ -123,24 +135,43 @@ internal sealed class JobCoordinator
         }
     }
 
-    /// <summary>Waits until every worker has joined, then returns them by rank; a local worker that dies before joining ends the wait at once.</summary>
+    /// <summary>
+    /// Waits until every worker has joined (after a restart, until the rendezvous closes, perhaps with fewer), then
+    /// returns them by rank; a local worker that dies before joining ends the wait at once when the job cannot do
+    /// without it.
+    /// </summary>
     public async Task<IReadOnlyList<WorkerSession>> WaitForWorkersAsync(CancellationToken cancel)
     {
-        var complete = Rendezvous.Complete.WaitAsync(Plan.JoinTimeout, cancel);
-        if (await Task.WhenAny(complete, _exitedBeforeJoin.Task).ConfigureAwait(false) == _exitedBeforeJoin.Task)
+        var deadline = Stopwatch.GetTimestamp() + (long)(Plan.JoinTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (!Rendezvous.Complete.IsCompleted)
         {
-            throw new JobFailedException(await _exitedBeforeJoin.Task.ConfigureAwait(false));
+            if (_exitedBeforeJoin.Task.IsCompleted)
+            {
+                throw new JobFailedException(await _exitedBeforeJoin.Task.ConfigureAwait(false));
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            if (now >= deadline)
+            {
+                throw new JobFailedException(Plan.Rejoin is null
+                    ? $"only {Rendezvous.JoinedCount} of {Plan.WorldSize} workers joined within {Plan.JoinTimeout.TotalSeconds:0} s"
+                    : $"only {Rendezvous.JoinedCount} of {Plan.WorldSize} workers rejoined within {Plan.JoinTimeout.TotalSeconds:0} s (--join-timeout); the job needs at least {Rendezvous.Minimum} (--min-workers)");
+            }
+
+            Rendezvous.CloseIfDue(now);
+            var wait = Plan.Rejoin is null ? Stopwatch.GetElapsedTime(now, deadline) : TimeSpan.FromTicks(Math.Min(RejoinPoll.Ticks, Stopwatch.GetElapsedTime(now, deadline).Ticks));
+            using (var pause = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            {
+                await Task.WhenAny(Rendezvous.Complete, _exitedBeforeJoin.Task, Task.Delay(wait, pause.Token)).ConfigureAwait(false);
+                await pause.CancelAsync().ConfigureAwait(false);
+            }
+
+            cancel.ThrowIfCancellationRequested();
         }
 
-        try
-        {
-            _ranks = await complete.ConfigureAwait(false);
-            return _ranks;
-        }
-        catch (TimeoutException)
-        {
-            throw new JobFailedException($"only {Rendezvous.JoinedCount} of {Plan.WorldSize} workers joined within {Plan.JoinTimeout.TotalSeconds:0} s");
-        }
+        _ranks = await Rendezvous.Complete.ConfigureAwait(false);
+        Plan = Plan with { WorldSize = _ranks.Length };
+        return _ranks;
     }
 
     public void Broadcast(CoordinatorMessage message)
@@ -218,15 +249,27 @@ internal sealed class JobCoordinator
     }
 
     /// <summary>The launcher saw a worker process exit before the job ended; <paramref name="lastError"/> is the last line it wrote to standard error.</summary>
+    /// <param name="rank">the rank the process was started to ask for, which after a shrink may not be the one it holds.</param>
     public void ReportProcessExit(int rank, int exitCode, string? lastError = null)
     {
-        if (!Rendezvous.Complete.IsCompleted)
+        var why = lastError is null ? "" : $": {(lastError.StartsWith("error: ", StringComparison.Ordinal) ? lastError["error: ".Length..] : lastError)}";
+        if (Rendezvous.Gone(rank, $"its process exited with code {exitCode}{why}"))
         {
-            var why = lastError is null ? "" : $": {(lastError.StartsWith("error: ", StringComparison.Ordinal) ? lastError["error: ".Length..] : lastError)}";
-            _exitedBeforeJoin.TrySetResult($"the worker process for rank {rank} exited with code {exitCode} before the job started{why}");
+            // Not part of the job (yet): the rendezvous goes on without it if the job can do without it.
+            if (!Rendezvous.CanStillClose)
+            {
+                _exitedBeforeJoin.TrySetResult(Plan.Rejoin is null
+                    ? $"the worker process for rank {rank} exited with code {exitCode} before the job started{why}"
+                    : $"the worker process for rank {rank} exited with code {exitCode} before it rejoined{why}; too few workers are left for --min-workers {Rendezvous.Minimum}");
+            }
+
+            return;
         }
 
-        _events.Writer.TryWrite(new SessionEvent(rank, null, $"its process exited with code {exitCode}"));
+        if (Array.Find(Rendezvous.Complete.Result, s => s.Join.RequestedRank == rank) is { } session)
+        {
+            _events.Writer.TryWrite(new SessionEvent(session.Rank, null, $"its process exited with code {exitCode}"));
+        }
     }
 
     private void CheckLiveness(Awaited awaited)

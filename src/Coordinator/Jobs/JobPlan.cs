@@ -32,7 +32,11 @@ internal sealed record JobPlan
     /// <summary>Whether accuracy means anything (false for regression).</summary>
     public bool Classifier { get; init; }
 
+    /// <summary>How long the workers have to join; after a restart, to come back (at least <see cref="RejoinPolicy.MinWorkers"/> of them).</summary>
     public required TimeSpan JoinTimeout { get; init; }
+
+    /// <summary>How a restarted job's ranks come back, and when it goes on with fewer; null: a first start, where every rank must join.</summary>
+    public RejoinPolicy? Rejoin { get; init; }
 
     /// <summary>A worker silent for this long (no report, no heartbeat) fails the job.</summary>
     public required TimeSpan PeerTimeout { get; init; }

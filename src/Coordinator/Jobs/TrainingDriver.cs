@@ -50,9 +50,14 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
 
     public async Task<DistributedResult> RunAsync(CancellationToken cancel)
     {
-        var plan = job.Plan;
         var ranks = await job.WaitForWorkersAsync(cancel).ConfigureAwait(false);
-        report.Line($"all {plan.WorldSize} workers joined: {string.Join(", ", ranks.Select(r => $"rank {r.Rank} at {r.Join.Address} (pid {r.Join.Pid})"))}");
+        var plan = job.Plan;
+        if (job.Rendezvous.Shortfall is { } shortfall)
+        {
+            report.Line(shortfall);
+        }
+
+        report.Line($"{(job.Rendezvous.Shortfall is null ? "all " : "")}{plan.WorldSize} workers joined: {string.Join(", ", ranks.Select(r => $"rank {r.Rank} at {r.Join.Address} (pid {r.Join.Pid})"))}");
 
         var readies = await CollectAsync(WorkerMessage.BodyOneofCase.Ready, m => m.Ready, Awaited.Ready, cancel).ConfigureAwait(false);
         CheckIdenticalStart(readies);
@@ -72,8 +77,9 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
             report.Line($"rank {rank}: optimizer state {ready.OptimizerStateBytes:N0} bytes for {ready.ParameterCount:N0} parameters");
         }
 
-        job.Broadcast(new CoordinatorMessage { Start = new Start() });
+        // Before the start goes out, so that what the callback resets cannot race the ranks' first reports.
         Started?.Invoke();
+        job.Broadcast(new CoordinatorMessage { Start = new Start() });
         var batches = new BatchPlan(plan.TrainSamples, plan.BatchSize, plan.Seed);
         var tally = new EpochAccumulator(plan.TrainSamples, plan.Classifier);
         long step = resume?.Step ?? 0;
@@ -159,7 +165,7 @@ internal sealed class TrainingDriver(JobCoordinator job, ITrainingReport report,
         return new DistributedResult(tally.Result(), finals[0].Parameters.Count > 0 ? finals[0].Parameters.ToArray() : null, checksum);
     }
 
-    /// <summary>Hears that every rank is ready (its checkpoint loaded, when resuming) and has been told to start.</summary>
+    /// <summary>Hears that every rank is ready (its checkpoint loaded, when resuming) and is about to be told to start.</summary>
     public Action? Started { get; init; }
 
     /// <summary>Steps every rank skipped for a non-finite gradient, this run and the ones it resumed.</summary>

@@ -53,6 +53,9 @@ internal sealed class JobTelemetry : IJobObserver, IDisposable
     /// <summary>How long a worker's collective wait lasts before it reports it (zero: no stall monitoring).</summary>
     public TimeSpan WaitReport { get; }
 
+    /// <summary>The job restarted with <paramref name="worldSize"/> ranks (fewer when some did not come back): the stall monitor starts over.</summary>
+    public void Restarted(int worldSize) => _stall?.Restart(worldSize);
+
     public bool Observe(int rank, WorkerMessage message)
     {
         switch (message.BodyCase)

@@ -22,8 +22,8 @@ internal sealed class StallMonitor : IDisposable
     private readonly object _gate = new();
     private readonly TimeSpan _threshold;
     private readonly Action<string> _warn;
-    private readonly long[] _done;
-    private readonly (CollectiveWait Wait, long HeardAt)?[] _waits;
+    private long[] _done;
+    private (CollectiveWait Wait, long HeardAt)?[] _waits;
     private readonly Timer? _timer;
     private long _warnedStep = -1;
     private double _warnedAtSeconds;
@@ -46,6 +46,21 @@ internal sealed class StallMonitor : IDisposable
 
     /// <summary>How long after it starts a rank reports a collective wait: short, so arrivals are known well before the threshold.</summary>
     public static TimeSpan ReportDelay(TimeSpan threshold) => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, threshold.Ticks / 2));
+
+    /// <summary>
+    /// The job restarted from a checkpoint with <paramref name="worldSize"/> ranks: the steps done before are done
+    /// again, and ranks beyond the new world (it shrank) are gone, so nothing heard before counts.
+    /// </summary>
+    public void Restart(int worldSize)
+    {
+        lock (_gate)
+        {
+            _done = new long[worldSize];
+            _waits = new (CollectiveWait, long)?[worldSize];
+            _warnedStep = -1;
+            _warnedAtSeconds = 0;
+        }
+    }
 
     public void StepDone(int rank, long step)
     {

@@ -29,6 +29,8 @@ public sealed partial class RingCollectives
     private long _chunksSent;
     private long _waitTicks;
     private CancellationTokenSource _deadline = new();
+    private readonly float[] _scalar = new float[1];
+    private readonly Dictionary<int, Segments> _even = [];
 
     public RingCollectives(IRingTransport transport, int chunkFloats = DefaultChunkFloats, TimeSpan? peerTimeout = null)
     {
@@ -69,17 +71,30 @@ public sealed partial class RingCollectives
         }
 
         using var span = StartSpan(Spans.AllReduce, buffer.Length, tag);
-        var segments = Segments.Even(buffer.Length, WorldSize);
+        var segments = EvenSegments(buffer.Length);
         await ReduceScatterAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
         await AllGatherAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
     }
 
     /// <summary>Sums one float over all ranks (a global norm, a loss): every rank gets the same value.</summary>
-    public async Task<float> AllReduceScalarAsync(float value, CollectiveTag tag, CancellationToken cancel)
+    public async ValueTask<float> AllReduceScalarAsync(float value, CollectiveTag tag, CancellationToken cancel)
     {
-        var box = new float[] { value };
-        await AllReduceAsync(box, tag, cancel).ConfigureAwait(false);
-        return box[0];
+        // One at a time, like every collective on a ring, so one box serves them all.
+        _scalar[0] = value;
+        await AllReduceAsync(_scalar, tag, cancel).ConfigureAwait(false);
+        return _scalar[0];
+    }
+
+    /// <summary>The even split of a buffer, kept: a trainer reduces the same bucket lengths every step.</summary>
+    private Segments EvenSegments(int length)
+    {
+        if (!_even.TryGetValue(length, out var segments))
+        {
+            segments = Segments.Even(length, WorldSize);
+            _even[length] = segments;
+        }
+
+        return segments;
     }
 
     /// <summary>Afterwards rank r's segment of <paramref name="buffer"/> holds the sum over ranks; other segments hold partial sums.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Distributed.Core.Checkpoints;
 using Distributed.Core.Collectives;
 using Distributed.Core.Data;
@@ -30,6 +31,11 @@ public sealed class DataParallelTrainer
     private readonly Optimizer? _optimizer;
     private readonly NonFiniteGuard _guard;
     private readonly string[] _stateNames;
+    private readonly Tensor[] _bucketGradients;
+    private readonly Segments[] _bucketPartitions;
+    private readonly Tensor _ownedValues;
+    private readonly Action<int> _layerDone;
+    private readonly BucketReducer _reducer;
 
     public DataParallelTrainer(Model model, OptimizerSettings settings, LearningRateSchedule schedule, RingCollectives ring, DataParallelOptions options, int targetLength)
     {
@@ -53,6 +59,17 @@ public sealed class DataParallelTrainer
         var probe = settings.Create(model.Backend, new Tensor(1), new Tensor(1), null);
         OptimizerStateBytes = (long)Shard.Length * probe.StateFloatsPerParameter * sizeof(float);
         _stateNames = [.. probe.State.Select(s => s.Name)];
+        _bucketGradients = [.. _buckets.Buckets.Select(b => parameters.Gradients.Slice(b.Start, b.Length))];
+        _bucketPartitions = [.. _buckets.Buckets.Select(b => Segments.Clip(Partition, b.Start, b.Length))];
+        _ownedValues = parameters.Values.Slice(Shard.Offset, Shard.Length);
+        _reducer = new BucketReducer(_buckets.Buckets.Count, StartReduction, bucket => _model.Backend.Upload(_bucketGradients[bucket]));
+        _layerDone = layer =>
+        {
+            if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
+            {
+                _reducer.Launch(b);
+            }
+        };
     }
 
     /// <summary>The slice of the flat parameters this rank's optimizer updates (everything under stage 0).</summary>
@@ -87,42 +104,42 @@ public sealed class DataParallelTrainer
     /// One synchronous step. <paramref name="indices"/> are this rank's samples (possibly none), starting at
     /// <paramref name="firstPosition"/> in the global batch of <paramref name="globalBatch"/> samples.
     /// </summary>
-    public async Task<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, int firstPosition, long step, CancellationToken cancel)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ShardStepResult> StepAsync(Dataset data, ReadOnlyMemory<int> indices, int globalBatch, int firstPosition, long step, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
         var started = Stopwatch.GetTimestamp();
-        var pending = Task.CompletedTask;
-        var launched = 0;
-        void Launch(int bucket)
-        {
-            pending = ReduceBucketAfter(pending, _buckets.Buckets[bucket], step, cancel);
-            launched++;
-        }
-
-        var (loss, correct) = _body.Train(data, indices.Span, globalBatch, step, layer =>
-        {
-            if (_buckets.BucketOfLayer[layer] is var b && b >= 0)
-            {
-                Launch(b);
-            }
-        }, _options.MicroBatches, firstPosition);
+        _reducer.Begin(step, cancel);
+        var (loss, correct) = _body.Train(data, indices.Span, globalBatch, step, _layerDone, _options.MicroBatches, firstPosition);
 
         // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
-        while (launched < _buckets.Buckets.Count)
+        while (_reducer.Launched < _buckets.Buckets.Count)
         {
-            Launch(launched);
+            _reducer.Launch(_reducer.Launched);
         }
 
         var computeDone = Stopwatch.GetTimestamp();
-        await pending.ConfigureAwait(false);
-        var updated = await UpdateAsync(step, cancel).ConfigureAwait(false);
+        await _reducer.AllReduced().ConfigureAwait(false);
+        // The optimizer step on this rank's slice, unless the reduced gradient is not finite. Σg² of the whole reduced
+        // gradient decides both that and clipping, and is the same bits on every rank, so every rank decides alike;
+        // it is combined here, before the step, so the optimizer itself never waits on the ring. Under stage 2 each
+        // rank holds only its slice reduced (one with an empty slice adds nothing but must still join the all-reduce
+        // the other ranks are in); otherwise every rank holds the whole reduced gradient and needs no communication.
+        var sumOfSquares = _options.Zero == ZeroStage.Gradients
+            ? await _ring.AllReduceScalarAsync((float)(_optimizer?.LocalSumOfSquares() ?? 0), CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false)
+            : _model.Backend.SumOfSquares(_model.Parameters.Gradients);
+        var updated = _guard.AllowsUpdate(sumOfSquares, step);
+        if (updated)
+        {
+            _optimizer?.Step(sumOfSquares);
+        }
 
         // A skipped step changed no slice on any rank, so there is nothing to gather.
         if (updated && _options.Zero != ZeroStage.None)
         {
             // Only this rank's updated slice leaves the device; every slice comes back.
             var values = _model.Parameters.Values;
-            _model.Backend.Download(values.Slice(Shard.Offset, Shard.Length));
+            _model.Backend.Download(_ownedValues);
             await _ring.AllGatherAsync(values.Storage.AsMemory(values.Offset, values.Length), Partition, CollectiveTag.ParameterGather(step), cancel).ConfigureAwait(false);
             _model.Backend.Upload(values);
         }
@@ -136,58 +153,18 @@ public sealed class DataParallelTrainer
     public (double LossSum, long Correct) EvaluateRange(Dataset data, int start, int count, int batchSize = 256) =>
         _body.Evaluate(data, start, count, batchSize);
 
-    /// <summary>
-    /// The optimizer step on this rank's slice, unless the reduced gradient is not finite. Σg² of the whole reduced
-    /// gradient decides both that and clipping, and is the same bits on every rank, so every rank decides alike;
-    /// it is combined here, before the step, so the optimizer itself never waits on the ring.
-    /// </summary>
-    private async ValueTask<bool> UpdateAsync(long step, CancellationToken cancel)
+    /// <summary>Starts bucket <paramref name="index"/>'s reduction among the ranks (on the thread pool, while backward goes on).</summary>
+    private Task StartReduction(int index, long step, CancellationToken cancel)
     {
-        double sumOfSquares;
-        if (_options.Zero == ZeroStage.Gradients)
-        {
-            // Each rank holds only its slice reduced. One with an empty slice adds nothing but must still join the
-            // all-reduce the other ranks are in.
-            var local = _optimizer?.LocalSumOfSquares() ?? 0;
-            sumOfSquares = await _ring.AllReduceScalarAsync((float)local, CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false);
-        }
-        else
-        {
-            // Every rank holds the whole reduced gradient, identical everywhere, so its norm needs no communication.
-            sumOfSquares = _model.Backend.SumOfSquares(_model.Parameters.Gradients);
-        }
-
-        if (!_guard.AllowsUpdate(sumOfSquares, step))
-        {
-            return false;
-        }
-
-        _optimizer?.Step(sumOfSquares);
-        return true;
-    }
-
-    private async Task ReduceBucketAfter(Task previous, GradientBucket bucket, long step, CancellationToken cancel)
-    {
-        await previous.ConfigureAwait(false);
-
-        // Leave the backward thread to go on with earlier layers while this bucket travels.
-        await Task.Yield();
+        var bucket = _buckets.Buckets[index];
         var gradients = _model.Parameters.Gradients;
         var memory = gradients.Storage.AsMemory(gradients.Offset, gradients.Length);
         var tag = CollectiveTag.ForBucket(step, bucket.Index);
 
         // On a device backend the bucket's gradients come to the host for the ring and the reduced ones go back.
-        var slice = gradients.Slice(bucket.Start, bucket.Length);
-        _model.Backend.Download(slice);
-        if (_options.Zero == ZeroStage.Gradients)
-        {
-            await _ring.ReduceScatterAsync(memory, Segments.Clip(Partition, bucket.Start, bucket.Length), tag, cancel).ConfigureAwait(false);
-        }
-        else
-        {
-            await _ring.AllReduceAsync(memory.Slice(bucket.Start, bucket.Length), tag, cancel).ConfigureAwait(false);
-        }
-
-        _model.Backend.Upload(slice);
+        _model.Backend.Download(_bucketGradients[index]);
+        return _options.Zero == ZeroStage.Gradients
+            ? _ring.ReduceScatterAsync(memory, _bucketPartitions[index], tag, cancel)
+            : _ring.AllReduceAsync(memory.Slice(bucket.Start, bucket.Length), tag, cancel);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Distributed.Core.Checkpoints;
 using Distributed.Core.Data;
 using Distributed.Core.DataParallel;
@@ -106,7 +107,8 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
     }
 
     /// <summary>One assigned step on this rank: compute, reduce, update (and write a checkpoint shard when asked); returns its report.</summary>
-    private async Task<StepDone> StepAsync(StepAssignment step, WorkerContext context, CancellationToken cancel)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<StepDone> StepAsync(StepAssignment step, WorkerContext context, CancellationToken cancel)
     {
         if (_indices.Length < step.Indices.Count)
         {

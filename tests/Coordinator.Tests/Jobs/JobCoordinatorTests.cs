@@ -194,6 +194,68 @@ public class JobCoordinatorTests
     }
 
     [Fact]
+    public async Task AfterARestartTheJobGoesOnWithTheWorkersThatCameBackAsASmallerWorld()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(3, p => p with { Rejoin = new RejoinPolicy(2, TimeSpan.FromMilliseconds(50), 3) }));
+        await using var zero = FakeWorker.Join(job, 0, "zero:7000");
+        await using var two = FakeWorker.Join(job, 2, "two:7000");
+
+        var ranks = await job.WaitForWorkersAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, ranks.Count);
+        Assert.Equal(2, job.Plan.WorldSize);
+        var welcomes = new[] { (await zero.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Welcome)).Welcome, (await two.ReceiveAsync(CoordinatorMessage.BodyOneofCase.Welcome)).Welcome };
+        Assert.Equal([(0, 2), (1, 2)], welcomes.Select(w => (w.Rank, w.WorldSize)));
+        Assert.All(welcomes, w => Assert.Equal(["zero:7000", "two:7000"], w.Ring.ToArray()));
+    }
+
+    [Fact]
+    public async Task AfterARestartTooFewWorkersWithinTheJoinTimeoutFailNamingTheMinimum()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(3, p => p with { JoinTimeout = TimeSpan.FromMilliseconds(200), Rejoin = new RejoinPolicy(2, TimeSpan.FromMilliseconds(10), 3) }));
+        await using var only = FakeWorker.Join(job, 1);
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => job.WaitForWorkersAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("only 1 of 3 workers rejoined within 0 s (--join-timeout); the job needs at least 2 (--min-workers)", error.Message);
+        Assert.False(error.RankLost);
+    }
+
+    [Fact]
+    public async Task AfterARestartAProcessThatExitsBeforeRejoiningIsLeftOutAtOnceWhenTheJobCanDoWithoutIt()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(3, p => p with { JoinTimeout = TimeSpan.FromHours(1), Rejoin = new RejoinPolicy(2, TimeSpan.FromHours(1), 3) }));
+        await using var zero = FakeWorker.Join(job, 0);
+        await using var two = FakeWorker.Join(job, 2);
+
+        job.ReportProcessExit(1, 137);
+
+        // Waiting out either hour would fail here, after 30 s.
+        var ranks = await job.WaitForWorkersAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([0, 2], ranks.Select(s => s.Join.RequestedRank));
+        Assert.Equal("rank 1 did not rejoin (its process exited with code 137); going on with 2 of 3 workers (--min-workers 2)", job.Rendezvous.Shortfall);
+
+        // Once the job runs, the launcher's rank 2 is the job's rank 1.
+        job.ReportProcessExit(2, 139);
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => job.NextAsync(Anything, CancellationToken.None));
+        Assert.StartsWith("rank 1 its process exited with code 139", error.Message);
+        Assert.True(error.RankLost);
+    }
+
+    [Fact]
+    public async Task AfterARestartAProcessThatExitsBeforeRejoiningFailsTheJobAtOnceWhenTooFewAreLeft()
+    {
+        var job = new JobCoordinator(FakeCluster.Plan(2, p => p with { JoinTimeout = TimeSpan.FromHours(1), Rejoin = new RejoinPolicy(2, TimeSpan.FromHours(1), 2) }));
+        await using var zero = FakeWorker.Join(job, 0);
+
+        job.ReportProcessExit(1, 137, "error: out of memory");
+
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => job.WaitForWorkersAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("the worker process for rank 1 exited with code 137 before it rejoined: out of memory; too few workers are left for --min-workers 2", error.Message);
+        Assert.False(error.RankLost);
+    }
+
+    [Fact]
     public async Task ProcessExitNamesTheRank()
     {
         await using var cluster = await FakeCluster.StartAsync(FakeCluster.Plan(2));

@@ -56,6 +56,26 @@ public class StallMonitorTests
     }
 
     [Fact]
+    public void AfterARestartIntoASmallerWorldOnlyItsRanksAndWhatTheyDidSinceCount()
+    {
+        // Three ranks reached step 40; the job restarted from the checkpoint at step 30 with ranks 0 and 1 only.
+        var liveness = new Liveness(3);
+        using var monitor = new StallMonitor(liveness, Threshold, _ => { }, startTimer: false);
+        var now = Stopwatch.GetTimestamp();
+        for (var r = 0; r < 3; r++)
+        {
+            monitor.StepDone(r, 40);
+        }
+
+        monitor.Restart(2);
+        monitor.StepDone(0, 31);
+        monitor.Waiting(0, Wait(32, waitingFor: 1, seconds: 61), now);
+
+        // Rank 1 is still in step 32 (its step 40 was before the restart); the old rank 2 is no longer in the job.
+        Assert.StartsWith("warning: step 32 is stalled: rank 1 has not arrived at its collectives", monitor.Check(now));
+    }
+
+    [Fact]
     public void StaysQuietBelowTheThresholdAndWarnsOncePerPeriod()
     {
         var liveness = new Liveness(2);

@@ -131,7 +131,7 @@ public class RingCollectivesTests
     public async Task ScalarAllReduceAgreesOnEveryRank()
     {
         var transports = InProcessRing.Create(3);
-        var results = await Task.WhenAll(transports.Select((t, r) => Task.Run(() => new RingCollectives(t).AllReduceScalarAsync(r + 0.5f, CollectiveTag.None, CancellationToken.None))));
+        var results = await Task.WhenAll(transports.Select((t, r) => Task.Run(() => new RingCollectives(t).AllReduceScalarAsync(r + 0.5f, CollectiveTag.None, CancellationToken.None).AsTask())));
 
         Assert.All(results, v => Assert.Equal(4.5f, v));
     }

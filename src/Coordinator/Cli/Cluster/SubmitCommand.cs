@@ -57,6 +57,9 @@ internal static class SubmitCommand
                 Tls = r.GetValue(tls),
             });
 
+            // The coordinator would refuse them too, but only once the pods run.
+            RecoveryFlags.Rejoin(settings, job.Workers);
+
             if (r.GetValue(dryRun))
             {
                 // The pods' references to the job's Secret are in the manifests; what it would hold is made only on submit.

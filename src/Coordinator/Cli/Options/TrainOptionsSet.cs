@@ -69,6 +69,8 @@ internal sealed class TrainOptionsSet
         CheckpointEvery = Bind("--checkpoint-every", "optimizer steps between checkpoints (0: only at epoch ends)", s => s.CheckpointEvery, (s, v) => s with { CheckpointEvery = v });
         KeepCheckpoints = Bind("--keep-checkpoints", "newest checkpoints kept", s => s.KeepCheckpoints, (s, v) => s with { KeepCheckpoints = v });
         MaxRestarts = Bind("--max-restarts", "when a worker dies or stops answering, start every rank again from the newest checkpoint, at most this many times (0: fail at once)", s => s.MaxRestarts, (s, v) => s with { MaxRestarts = v });
+        MinWorkers = Bind("--min-workers", "with --max-restarts: when a rank has not come back after a restart, go on with the ranks that did, if at least this many (resharded, same global batch; default: every rank)", s => s.MinWorkers, (s, v) => s with { MinWorkers = v });
+        RejoinTimeout = Bind("--rejoin-timeout", "with --min-workers: once that many ranks are back after a restart, seconds the others have to rejoin before the job goes on without them", s => s.RejoinTimeoutSeconds, (s, v) => s with { RejoinTimeoutSeconds = v });
         Resume = Bind("--resume", "continue from a checkpoint, or from the newest intact one in a checkpoint directory (any worker count and ZeRO stage)", s => s.Resume, (s, v) => s with { Resume = v });
         Bind("--threads", "CPU threads (default: all cores, split among local workers)", s => s.Threads, (s, v) => s with { Threads = v });
         Out = Bind("--out", "directory for per-step and per-epoch metrics, and a plot", s => s.Out, (s, v) => s with { Out = v });
@@ -92,6 +94,10 @@ internal sealed class TrainOptionsSet
 
     public Option MaxRestarts { get; }
 
+    public Option MinWorkers { get; }
+
+    public Option RejoinTimeout { get; }
+
     /// <summary>Every training flag.</summary>
     public IEnumerable<Option> All => _bindings.Select(b => b.Option);
 
@@ -102,7 +108,7 @@ internal sealed class TrainOptionsSet
     public IEnumerable<Option> ForWorker => All.Except([Out, MetricsFormat, Json, .. Checkpointing]);
 
     /// <summary>The flags of checkpoints, resume and restarts: a coordinator's (or a single process's) to act on.</summary>
-    public IEnumerable<Option> Checkpointing => [CheckpointDir, CheckpointEvery, KeepCheckpoints, Resume, MaxRestarts];
+    public IEnumerable<Option> Checkpointing => [CheckpointDir, CheckpointEvery, KeepCheckpoints, Resume, MaxRestarts, MinWorkers, RejoinTimeout];
 
     public TrainSettings Read(ParseResult r)
     {

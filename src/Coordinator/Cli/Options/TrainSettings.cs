@@ -79,6 +79,12 @@ internal sealed record TrainSettings
     /// <summary>Times a distributed job starts every rank again from the newest checkpoint after a rank was lost; 0: fail at once.</summary>
     public int MaxRestarts { get; init; }
 
+    /// <summary>The fewest ranks a restarted job goes on with when the others do not come back; null: every rank (no shrinking).</summary>
+    public int? MinWorkers { get; init; }
+
+    /// <summary>After a restart, once <see cref="MinWorkers"/> ranks are back, how long the others have to rejoin before the job goes on without them.</summary>
+    public double RejoinTimeoutSeconds { get; init; } = 60;
+
     /// <summary>A checkpoint, or a checkpoint directory (its newest intact checkpoint), to continue from.</summary>
     public string? Resume { get; init; }
 

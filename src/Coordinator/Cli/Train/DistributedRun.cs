@@ -18,6 +18,7 @@ internal static class DistributedRun
         TrainJob job, int workers, string jobId, JobSecret secret, JobTls? tls, string host, int port, LocalWorkers? local,
         TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel, Action<int, TextWriter>? listening = null)
     {
+        var rejoin = RecoveryFlags.Rejoin(job.Settings, workers);
         using var export = TelemetryExport.Start("coordinator", r.GetValue(t.TraceConsole));
         using var progress = Progress(job, t, r, output);
         var console = progress.Output;
@@ -28,17 +29,33 @@ internal static class DistributedRun
         var report = new ConsoleTrainingReport(console, metrics, job.Options.Epochs, progress, telemetry);
         var resume = job.Resume;
         System.Diagnostics.Activity? restarting = null;
+
+        // The ranks each start waits for: the job's, and after a restart that went on with fewer, those.
+        var world = workers;
         for (var restart = 0; ; restart++)
         {
-            var plan = JobSetup.Plan(job, workers, jobId) with { Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport, Resume = resume };
+            var plan = JobSetup.Plan(job, world, jobId) with
+            {
+                Secret = secret, Tls = tls, SendSpans = telemetry.SendSpans, WaitReport = telemetry.WaitReport, Resume = resume, Rejoin = restart == 0 ? null : rejoin,
+            };
             var coordinator = new JobCoordinator(plan, liveness) { Observer = telemetry };
+            void Started()
+            {
+                // The rendezvous has settled the world: the restart ends here, at that size.
+                restarting?.SetTag(SpanTags.WorldSize, coordinator.Plan.WorldSize);
+                Spans.StopDetached(restarting);
+                telemetry.Restarted(coordinator.Plan.WorldSize);
+            }
+
             try
             {
-                return await JobRunner.RunAsync(coordinator, host, port, local, console, (c, token) => DriveAsync(job, c, report, metrics, telemetry, () => Spans.StopDetached(restarting), token), cancel,
+                return await JobRunner.RunAsync(coordinator, host, port, local is null ? null : local with { Count = world }, console, (c, token) => DriveAsync(job, c, report, metrics, telemetry, Started, token), cancel,
                     listening is null ? null : bound => listening(bound, console));
             }
             catch (JobFailedException ex) when (ex.RankLost && restart < job.Settings.MaxRestarts)
             {
+                world = coordinator.Plan.WorldSize;
+
                 // As torchrun does, every rank restarts (a lost rank's neighbours hold a broken ring) and all of them load
                 // the newest intact checkpoint; with none yet, the run starts over.
                 resume = job.Checkpoints is { } policy ? Newest(policy.Root, console) : null;

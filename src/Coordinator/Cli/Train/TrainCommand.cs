@@ -45,11 +45,7 @@ internal static class TrainCommand
 
     private static int RunHere(TrainSettings settings, string? onnx, TelemetryOptionsSet t, ParseResult r, TextWriter output, CancellationToken cancel)
     {
-        if (settings.MaxRestarts != 0)
-        {
-            throw new UsageException("--max-restarts restarts the worker processes of a distributed job; add --workers N");
-        }
-
+        RecoveryFlags.CheckSingleProcess(settings);
         var job = JobSetup.Build(settings, log: output);
 
         // An ILGPU backend holds an accelerator (on ilgpu-cpu, a team of host threads) until disposed.
