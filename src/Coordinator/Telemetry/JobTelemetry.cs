@@ -159,7 +159,8 @@ internal sealed class JobTelemetry : IJobObserver, IDisposable
                 collectiveMs += s.DurationNanos / 1e6;
             }
 
-            if (collective && s.Attributes.TryGetValue(SpanTags.WaitMs, out var wait) && double.TryParse(wait, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
+            // A small all-reduce (the exchange) is one span and carries its own wait; a ring's waits are on its halves.
+            if ((collective || s.Name == Spans.AllReduce) && s.Attributes.TryGetValue(SpanTags.WaitMs, out var wait) && double.TryParse(wait, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
             {
                 waitMs += ms;
             }

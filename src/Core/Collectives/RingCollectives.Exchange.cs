@@ -25,9 +25,18 @@ public sealed partial class RingCollectives
     public const int DefaultExchangeMaxFloats = 16 * 1024;
 
     private float[] _exchangeScratch = [];
+    private readonly int _exchangeMaxFloats = DefaultExchangeMaxFloats;
 
     /// <summary>All-reduces of at most this many floats use the exchange instead of the ring (0: never).</summary>
-    public int ExchangeMaxFloats { get; init; } = DefaultExchangeMaxFloats;
+    public int ExchangeMaxFloats
+    {
+        get => _exchangeMaxFloats;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _exchangeMaxFloats = value;
+        }
+    }
 
     private bool UsesExchange(int length) => length <= ExchangeMaxFloats;
 

@@ -74,7 +74,7 @@ public class SpansTests
         var buffers = new[] { new float[1000], new float[1000] };
 
         await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() =>
-            new RingCollectives(rings[r], chunkFloats: 128).AllReduceAsync(buffers[r], new CollectiveTag(5, 3), CancellationToken.None))));
+            new RingCollectives(rings[r], chunkFloats: 128) { ExchangeMaxFloats = 0 }.AllReduceAsync(buffers[r], new CollectiveTag(5, 3), CancellationToken.None))));
 
         Activity[] Of(string name) => finished.Where(a => a.OperationName == name).OrderBy(a => (int)a.GetTagItem(SpanTags.Rank)!).ToArray();
         var allReduces = Of(Spans.AllReduce);
@@ -93,6 +93,28 @@ public class SpansTests
                 Assert.True((double)p.GetTagItem(SpanTags.WaitMs)! >= 0);
             });
         }
+    }
+
+    [Fact]
+    public async Task ASmallAllReduceIsOneSpanWithItsBytesChunksAndWait()
+    {
+        var finished = new List<Activity>();
+        using var listener = Listen(finished);
+        var rings = InProcessRing.Create(2);
+        var buffers = new[] { new float[1000], new float[1000] };
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+            new RingCollectives(rings[r], chunkFloats: 128) { ExchangeMaxFloats = 1000 }.AllReduceAsync(buffers[r], new CollectiveTag(5, 3), CancellationToken.None))));
+
+        var mine = finished.Where(a => a.GetTagItem(SpanTags.Step) is 5L).ToArray();
+        Assert.All(mine, a => Assert.Equal(Spans.AllReduce, a.OperationName));
+        Assert.Equal(2, mine.Length);
+        Assert.All(mine, a =>
+        {
+            Assert.Equal(4000L, a.GetTagItem(SpanTags.BytesSent));
+            Assert.Equal(8L, a.GetTagItem(SpanTags.Chunks));
+            Assert.True((double)a.GetTagItem(SpanTags.WaitMs)! >= 0);
+        });
     }
 
     private static ActivityListener Listen(List<Activity> finished)
