@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
 namespace Distributed.Core.DataParallel;
@@ -23,6 +24,7 @@ internal sealed class BucketReducer : IThreadPoolWorkItem, IValueTaskSource
     private int _pumping;
     private Task? _inFlight;
     private Exception? _failure;
+    private Activity? _span;
 
     /// <param name="count">Buckets per step.</param>
     /// <param name="start">Starts bucket b's reduction for a step; the task ends when it is reduced.</param>
@@ -42,6 +44,10 @@ internal sealed class BucketReducer : IThreadPoolWorkItem, IValueTaskSource
     {
         _done.Reset();
         (_step, _cancel, _launched, _next, _failure) = (step, cancel, 0, 0, null);
+
+        // The pump runs without the step's execution context (flowing it would allocate), so the collectives' spans
+        // are made children of the step's span by hand; with tracing off this is null and sets nothing.
+        _span = Activity.Current;
     }
 
     /// <summary>Bucket <paramref name="bucket"/>'s gradients are final; buckets are launched in index order.</summary>
@@ -66,6 +72,20 @@ internal sealed class BucketReducer : IThreadPoolWorkItem, IValueTaskSource
 
     /// <summary>Reduces launched buckets until none is left to do now; only one pump runs at a time.</summary>
     private void Pump()
+    {
+        var outer = Activity.Current;
+        Activity.Current = _span;
+        try
+        {
+            PumpInStep();
+        }
+        finally
+        {
+            Activity.Current = outer;
+        }
+    }
+
+    private void PumpInStep()
     {
         while (true)
         {
