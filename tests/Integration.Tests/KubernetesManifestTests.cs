@@ -18,7 +18,7 @@ public class KubernetesManifestTests
     /// <summary>What the commands read (DistributedOptionsSet, WorkerCommand): nothing more, nothing less.</summary>
     private static readonly string[] CoordinatorVariables = ["WORLD_SIZE", "COORDINATOR_PORT", "JOB_ID", "POD_IP", "DISTRIBUTED_SECRET_FILE", "DISTRIBUTED_TLS_DIR"];
 
-    private static readonly string[] WorkerVariables = ["COORDINATOR_ADDRESS", "JOB_ID", "JOB_COMPLETION_INDEX", "POD_IP", "DISTRIBUTED_SECRET_FILE", "DISTRIBUTED_TLS_DIR"];
+    private static readonly string[] WorkerVariables = ["COORDINATOR_ADDRESS", "JOB_ID", "JOB_COMPLETION_INDEX", "POD_IP", "DISTRIBUTED_SECRET_FILE", "DISTRIBUTED_TLS_DIR", "DOTNET_TieredCompilation"];
 
     /// <summary>Role variables the test process might have inherited; a pod gets only what its manifest lists.</summary>
     private static readonly string[] RoleVariables = ["WORLD_SIZE", "RANK", "JOB_COMPLETION_INDEX", "COORDINATOR_ADDRESS", "COORDINATOR_PORT", "JOB_ID", "POD_IP", "DISTRIBUTED_SECRET_FILE", "DISTRIBUTED_SECRET", "DISTRIBUTED_TLS_DIR", "DISTRIBUTED_TLS"];
