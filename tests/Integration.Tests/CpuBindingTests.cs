@@ -27,7 +27,7 @@ public class CpuBindingTests
         await run.WaitForOutputAsync("rank 1: optimizer state", Bound);
 
         Assert.Contains($"bound to CPUs: rank 0 on {allowed[0]}, rank 1 on {allowed[1]}", run.Stdout);
-        foreach (var (rank, pid) in WorkerPids(run.Stdout))
+        foreach (var (rank, pid) in ProgramRun.StartedWorkers(run.Stdout))
         {
             var threads = ThreadCpuLists(pid);
             Assert.True(threads.Count > 5, $"rank {rank} has only {threads.Count} threads");
@@ -48,7 +48,7 @@ public class CpuBindingTests
         await run.WaitForOutputAsync("rank 1: optimizer state", Bound);
 
         Assert.Contains("not bound to CPUs (--cpu-bind none)", run.Stdout);
-        foreach (var (_, pid) in WorkerPids(run.Stdout))
+        foreach (var (_, pid) in ProgramRun.StartedWorkers(run.Stdout))
         {
             Assert.All(ThreadCpuLists(pid), cpus => Assert.Equal(CpuAffinity.Format(allowed), cpus));
         }
@@ -62,11 +62,6 @@ public class CpuBindingTests
         Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
         Assert.Contains("unknown --cpu-bind 'socket' (expected auto or none)", stderr);
     }
-
-    private static IEnumerable<(int Rank, int Pid)> WorkerPids(string stdout) =>
-        stdout.Split('\n').Where(l => l.StartsWith("[launcher] started rank", StringComparison.Ordinal))
-            .Select(l => l.Split(' '))
-            .Select(w => (int.Parse(w[3], CultureInfo.InvariantCulture), int.Parse(w[^1], CultureInfo.InvariantCulture)));
 
     /// <summary>Each live thread's Cpus_allowed_list, as the kernel reports it.</summary>
     private static List<string> ThreadCpuLists(int pid)

@@ -109,6 +109,12 @@ internal sealed class ProgramRun : IDisposable
         }
     }
 
+    /// <summary>The workers a local job's launcher started, from its "[launcher] started rank R as pid P" lines.</summary>
+    public static IEnumerable<(int Rank, int Pid)> StartedWorkers(string stdout) =>
+        stdout.Split('\n').Where(l => l.StartsWith("[launcher] started rank", StringComparison.Ordinal))
+            .Select(l => l.Trim().Split(' '))
+            .Select(w => (int.Parse(w[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(w[^1], System.Globalization.CultureInfo.InvariantCulture)));
+
     public static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -52,7 +52,7 @@ public class SharedMemoryTests
         var before = Segments();
         using var run = new ProgramRun([.. Job, "--epochs", "1000", "--workers", "2"]);
         await run.WaitForOutputAsync("rank 1: optimizer state", Bound);
-        var pids = Pids(run.Stdout).Append(run.Id).ToArray();
+        var pids = ProgramRun.StartedWorkers(run.Stdout).Select(w => w.Pid).Append(run.Id).ToArray();
 
         foreach (var pid in pids)
         {
@@ -66,10 +66,6 @@ public class SharedMemoryTests
     private static string[] Segments() => [.. Directory.EnumerateFiles("/dev/shm", "distributed-ring-*").Order()];
 
     private static int CountOf(string text, string what) => text.Split('\n').Count(l => l.Contains(what, StringComparison.Ordinal));
-
-    private static IEnumerable<int> Pids(string stdout) =>
-        stdout.Split('\n').Where(l => l.StartsWith("[launcher] started rank", StringComparison.Ordinal))
-            .Select(l => int.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 }
 
 /// <summary>The tests that count segments in /dev/shm run one at a time, so one job's segments are not another's leftovers.</summary>
