@@ -174,11 +174,14 @@ internal sealed unsafe class ShmChannel
     /// <summary>Reader: blocks until a record may have arrived, the link closed, or <paramref name="cancel"/> fires.</summary>
     public void WaitForData(CancellationToken cancel) => Wait(forData: true, 0, cancel);
 
-    /// <summary>Writer: blocks until the reader may have made room, the link closed, or <paramref name="cancel"/> fires.</summary>
-    public void WaitForRoom(CancellationToken cancel)
-    {
-        Wait(forData: false, Volatile.Read(ref *Long(ReadPosition)), cancel);
-    }
+    /// <summary>Writer: where the reader had released up to; read it before a <see cref="TryWrite"/> that may fail, and wait from it.</summary>
+    public long ReleasedUpTo => Volatile.Read(ref *Long(ReadPosition));
+
+    /// <summary>
+    /// Writer: blocks until the reader has released more than <paramref name="releasedBefore"/> (read before the
+    /// failed <see cref="TryWrite"/>, so a release in between is not missed), the link closed, or <paramref name="cancel"/> fires.
+    /// </summary>
+    public void WaitForRoom(long releasedBefore, CancellationToken cancel) => Wait(forData: false, releasedBefore, cancel);
 
     private static int RecordBytes(int payloadBytes) => HeaderBytes + ((payloadBytes + 15) & ~15);
 

@@ -140,14 +140,22 @@ public sealed class ShmRingTransport : IRingTransport
                 _overflowReady.Wait(_stop.Token);
                 while (_overflow.TryDequeue(out var item))
                 {
-                    while (!_outbound!.TryWrite(item.Header, item.Bytes.AsSpan(0, item.Length)))
+                    while (true)
                     {
+                        // Read before trying: a reader that empties the queue between a failed try and the wait would
+                        // otherwise leave nothing to wake the pump, and both ranks would wait for each other.
+                        var released = _outbound!.ReleasedUpTo;
+                        if (_outbound.TryWrite(item.Header, item.Bytes.AsSpan(0, item.Length)))
+                        {
+                            break;
+                        }
+
                         if (_outbound.State == ShmChannel.LinkState.Closed)
                         {
                             throw new RingLinkException($"rank {Right} closed its shared-memory link");
                         }
 
-                        _outbound.WaitForRoom(_stop.Token);
+                        _outbound.WaitForRoom(released, _stop.Token);
                     }
 
                     ArrayPool<byte>.Shared.Return(item.Bytes);

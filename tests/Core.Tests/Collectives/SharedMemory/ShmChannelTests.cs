@@ -1,0 +1,65 @@
+using Distributed.Core.Collectives;
+using Distributed.Core.Collectives.SharedMemory;
+
+namespace Distributed.Core.Tests.Collectives.SharedMemory;
+
+/// <summary>The shared-memory queue on its own: a writer and a reader thread over one real segment, byte for byte.</summary>
+public class ShmChannelTests
+{
+    /// <summary>
+    /// Records of many sizes, with the reader sometimes keeping up and sometimes falling behind, so that the queue
+    /// both empties and fills, and wraps at the end many times: every record arrives once, in order, with its own
+    /// bytes, and a writer waiting for room from the position it saw before its failed try is always woken.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(7, 1)]
+    [InlineData(64, 2)]
+    public async Task EveryRecordArrivesOnceInOrderWhetherTheReaderKeepsUpOrFallsBehind(int seed, int readerPace)
+    {
+        const int Records = 4000;
+        using var segment = ShmSegment.Create(ShmChannel.DataOffset + (1 << 20));
+        var writer = new ShmChannel(segment);
+        var reader = new ShmChannel(segment);
+        var sizes = Enumerable.Range(0, Records).Select(i => 4 * (1 + (i * 7919 % 40_000))).ToArray();
+        new Random(seed).Shuffle(sizes);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var write = Task.Factory.StartNew(() =>
+        {
+            var buffer = new byte[sizes.Max()];
+            for (var i = 0; i < Records; i++)
+            {
+                var payload = buffer.AsSpan(0, sizes[i]);
+                payload.Fill((byte)i);
+                var header = new ChunkHeader(i, i, 0, CollectivePhase.ReduceScatter, 0, 0, sizes[i] / 4);
+                while (writer.ReleasedUpTo is var released && !writer.TryWrite(header, payload))
+                {
+                    writer.WaitForRoom(released, cancel.Token);
+                }
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        var pace = new Random(seed + 1);
+        for (var i = 0; i < Records; i++)
+        {
+            int offset, length;
+            ChunkHeader header;
+            while (!reader.TryRead(out header, out offset, out length))
+            {
+                reader.WaitForData(cancel.Token);
+            }
+
+            Assert.Equal(i, header.Sequence);
+            Assert.Equal(sizes[i], length);
+            var payload = reader.DataMemory().Span.Slice(offset, length);
+            Assert.True(payload.IndexOfAnyExcept((byte)i) < 0, $"record {i} holds bytes of another record");
+            if (readerPace > 0 && pace.Next(4) == 0)
+            {
+                Thread.Sleep(readerPace);
+            }
+        }
+
+        reader.Release();
+        await write.WaitAsync(cancel.Token);
+    }
+}
