@@ -51,6 +51,7 @@ public sealed class BenchCommandTests
     [InlineData("--steps", "-1")]
     [InlineData("--threads", "-2")]
     [InlineData("--workers", "-1")]
+    [InlineData("--zero", "2")]
     public void BenchTrainRejectsBadFlagsWithOneLine(string flag, string value)
     {
         var (code, _, error) = CliRunner.Run("bench", "train", flag, value);
