@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Distributed.Core.Checkpoints;
 
 namespace Distributed.Integration.Tests;
@@ -9,7 +8,7 @@ namespace Distributed.Integration.Tests;
 /// previous checkpoint intact; a run that diverges or cannot write its output says so before anything is lost.
 /// </summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
-public partial class CheckpointTests
+public class CheckpointTests
 {
     private static readonly string[] Run = ["train", "--model", "mlp", "--data", "synthetic", "--batch-size", "64", "--dropout", "0.1", "--clip-norm", "1", "--threads", "1"];
 
@@ -45,7 +44,7 @@ public partial class CheckpointTests
         using (var job = new ProgramRun([.. Run, "--synthetic-samples", "600", "--epochs", "200", "--workers", "2", "--checkpoint-dir", checkpoints, "--checkpoint-every", "1", "--keep-checkpoints", "2"]))
         {
             await job.WaitForOutputAsync("step-000000004", TimeSpan.FromSeconds(90));
-            var pids = StartedPid().Matches(job.Stdout).Select(m => int.Parse(m.Groups[1].Value)).Append(job.Id).ToArray();
+            var pids = ProgramRun.StartedWorkers(job.Stdout).Select(w => w.Pid).Append(job.Id).ToArray();
 
             // Wait (briefly) for a moment when a checkpoint has shards but no manifest yet, then SIGKILL every process.
             var deadline = DateTime.UtcNow.AddSeconds(5);
@@ -80,7 +79,7 @@ public partial class CheckpointTests
 
         using var job = new ProgramRun([.. longer, "--save", dir.File("restarted.bin"), "--checkpoint-dir", dir.File("ck"), "--checkpoint-every", "10", "--max-restarts", "1"]);
         await job.WaitForOutputAsync("step-000000030", TimeSpan.FromSeconds(120));
-        var rank1 = StartedPid().Matches(job.Stdout).Select(m => int.Parse(m.Groups[1].Value)).ElementAt(1);
+        var rank1 = ProgramRun.StartedWorkers(job.Stdout).Select(w => w.Pid).ElementAt(1);
         using (var victim = System.Diagnostics.Process.GetProcessById(rank1))
         {
             victim.Kill();
@@ -142,7 +141,4 @@ public partial class CheckpointTests
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         return stdout;
     }
-
-    [GeneratedRegex(@"started rank \d+ as pid (\d+)")]
-    private static partial Regex StartedPid();
 }

@@ -1,10 +1,8 @@
-using System.Text.RegularExpressions;
-
 namespace Distributed.Integration.Tests;
 
 /// <summary>A worker that dies or does not belong ends in a clear error, a non-zero exit and no process left behind.</summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
-public partial class FailureTests
+public class FailureTests
 {
     [Fact]
     public async Task KilledWorkerEndsTheJobNamingItsRankAndStep()
@@ -119,10 +117,7 @@ public partial class FailureTests
         var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
             "--workers", "3", "--threads", "1", "--peer-timeout", $"{peerTimeoutSeconds}"]);
         await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
-        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+        var pids = ProgramRun.StartedWorkers(job.Stdout).ToDictionary(w => w.Rank, w => w.Pid);
         return (job, pids);
     }
-
-    [GeneratedRegex(@"started rank (\d+) as pid (\d+)")]
-    private static partial Regex StartedPid();
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Distributed.Core.Checkpoints;
 
 namespace Distributed.Integration.Tests;
@@ -11,7 +10,7 @@ namespace Distributed.Integration.Tests;
 /// line. Either way no process is left.
 /// </summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
-public partial class MinWorkersTests
+public class MinWorkersTests
 {
     /// <summary>2000 samples in batches of 64: 32 steps per epoch, 96 in all, a checkpoint every 10.</summary>
     private static readonly string[] Job =
@@ -100,12 +99,9 @@ public partial class MinWorkersTests
         return [.. doc.RootElement.EnumerateArray().Where(e => e.GetProperty("name").GetString() == "restart" && e.GetProperty("ph").GetString() == "X").Select(e => e.Clone())];
     }
 
-    private static int[] RankOne(string stdout) => [.. StartedPid().Matches(stdout).Where(m => m.Groups[1].Value == "1").Select(m => int.Parse(m.Groups[2].Value))];
+    private static int[] RankOne(string stdout) => [.. ProgramRun.StartedWorkers(stdout).Where(w => w.Rank == 1).Select(w => w.Pid)];
 
     /// <summary>Every worker process the job started, the frozen one included, has gone with it.</summary>
     private static void AssertNoneLeft(ProgramRun job) =>
-        Assert.All(StartedPid().Matches(job.Stdout).Select(m => int.Parse(m.Groups[2].Value)), pid => Assert.False(ProgramRun.IsAlive(pid), $"pid {pid} is still running"));
-
-    [GeneratedRegex(@"started rank (\d+) as pid (\d+)")]
-    private static partial Regex StartedPid();
+        Assert.All(ProgramRun.StartedWorkers(job.Stdout).Select(w => w.Pid), pid => Assert.False(ProgramRun.IsAlive(pid), $"pid {pid} is still running"));
 }

@@ -33,7 +33,7 @@ public partial class SecurityTests
     {
         using var run = new ProgramRun(["train", "--workers", "2", .. Train[..^6], "--epochs", "3000", "--batch-size", "4"], unset: [JobSecret.FileVariable, JobSecret.Variable]);
         await run.WaitForOutputAsync("started rank 1 as pid", TimeSpan.FromSeconds(60));
-        var pids = WorkerPid().Matches(run.Stdout).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var pids = ProgramRun.StartedWorkers(run.Stdout).Select(w => w.Pid).ToArray();
         Assert.Equal(2, pids.Length);
 
         // The workers' own environment is where the secret is; it is the same for both, and the parent has none.
@@ -150,9 +150,6 @@ public partial class SecurityTests
     private static Dictionary<string, string> Environ(int pid) =>
         File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Select(e => e.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
-
-    [GeneratedRegex(@"started rank \d+ as pid (\d+)")]
-    private static partial Regex WorkerPid();
 
     [GeneratedRegex(@"(coordinator|ring): refused a call from \S+")]
     private static partial Regex RefusalLine();

@@ -1,10 +1,8 @@
-using System.Text.RegularExpressions;
-
 namespace Distributed.Integration.Tests;
 
 /// <summary>A rank that stops mid-job is named by the coordinator's stall warning before the peer timeout ends the job.</summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
-public partial class StallWarningTests
+public class StallWarningTests
 {
     [Fact]
     public async Task FrozenRankIsNamedAsNotArrivedWhileTheOthersWait()
@@ -12,7 +10,7 @@ public partial class StallWarningTests
         using var job = new ProgramRun(["train", "--model", "mlp", "--data", "synthetic", "--synthetic-samples", "4096", "--epochs", "500", "--batch-size", "64",
             "--workers", "3", "--threads", "1", "--peer-timeout", "8", "--stall-warning", "1"]);
         await job.WaitForOutputAsync("epoch 1/500", TimeSpan.FromSeconds(90));
-        var pids = StartedPid().Matches(job.Stdout).ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
+        var pids = ProgramRun.StartedWorkers(job.Stdout).ToDictionary(w => w.Rank, w => w.Pid);
 
         // SIGSTOP rank 1: rank 2 waits for it directly, rank 0 only through rank 2; neither knows who is to blame.
         using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", $"{pids[1]}"]))
@@ -28,7 +26,4 @@ public partial class StallWarningTests
         Assert.Matches(@"rank 2 [\d.]+ s at step \d+ in bucket 0's (reduce-scatter|all-gather) for rank 1", warning);
         Assert.DoesNotMatch(@"ranks? [02] ha(s|ve) not arrived", warning);
     }
-
-    [GeneratedRegex(@"started rank (\d+) as pid (\d+)")]
-    private static partial Regex StartedPid();
 }
