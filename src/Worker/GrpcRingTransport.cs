@@ -1,43 +1,44 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Distributed.Core.Collectives;
 using Distributed.Protocol;
 using Distributed.Worker.Internal;
+using Distributed.Worker.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace Distributed.Worker;
 
 /// <summary>
-/// The ring over gRPC: one client stream to the right neighbour's Peer service, open for the whole job, and the
-/// left neighbour's stream arriving in this worker's <see cref="PeerInbox"/>. Sends copy into pooled chunks and
-/// return at once; a chunk is written on the sender's thread when the stream is idle, and queues behind the write in
-/// progress otherwise, so chunks are pipelined and HTTP/2 flow control is the only back-pressure. Both directions use <see cref="RingMethod"/>'s codec, and chunks on both sides are reused,
-/// so a steady ring allocates nothing per chunk.
+/// The ring over gRPC: this rank pulls its left neighbour's chunks through one server stream open for the whole
+/// job (<c>Peer.Pull</c>), and its right neighbour pulls this rank's chunks from its <see cref="PeerOutbox"/>. The
+/// receiving end is the client, whose SocketsHttpHandler reads faster than Kestrel: the anchor's server stream
+/// outran its client stream by 1.5×. A receive reads the stream directly, with no queue in between, and chunks on
+/// both sides are pooled, so a steady ring allocates nothing per chunk.
 /// </summary>
 internal sealed class GrpcRingTransport : IRingTransport
 {
-    private readonly PeerInbox _inbox;
+    private readonly PeerOutbox _outbox;
     private readonly GrpcChannel _channel;
-    private readonly AsyncClientStreamingCall<OutboundChunk, RingClosed> _call;
-    private readonly ConcurrentQueue<OutboundChunk> _spare = new();
-    private readonly Queue<OutboundChunk> _pending = new();
-    private readonly object _gate = new();
-    private bool _writing;
-    private readonly int _right;
-    private volatile Exception? _failure;
+    private readonly AsyncServerStreamingCall<ReceivedChunk> _call;
+    private readonly JobSecret _secret;
+    private readonly string _jobId;
+    private readonly int _left;
+    private bool _senderProven;
+    private Task<bool>? _move;
     private ReceivedChunk? _lastReceived;
 
-    /// <param name="credential">this rank's ring credential (<see cref="Security.RingCredential.Headers"/>), which the right neighbour checks.</param>
+    /// <param name="leftAddress">where the left neighbour's Peer service listens.</param>
+    /// <param name="outbox">this worker's outbox, which its right neighbour pulls from (welcomed by the caller).</param>
     /// <param name="tls">the job's certificates when it uses mutual TLS.</param>
-    public GrpcRingTransport(int rank, int worldSize, string rightAddress, PeerInbox inbox, Metadata credential, Security.JobTls? tls = null)
+    public GrpcRingTransport(int rank, int worldSize, string leftAddress, PeerOutbox outbox, JobSecret secret, string jobId, JobTls? tls = null)
     {
         Rank = rank;
         WorldSize = worldSize;
-        _inbox = inbox;
-        _right = (rank + 1) % worldSize;
-        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(rightAddress, tls is not null), new GrpcChannelOptions
+        _outbox = outbox;
+        _secret = secret;
+        _jobId = jobId;
+        _left = (rank + worldSize - 1) % worldSize;
+        _channel = GrpcChannel.ForAddress(PeerAddress.ToUri(leftAddress, tls is not null), new GrpcChannelOptions
         {
             MaxSendMessageSize = GrpcHosting.MaxMessageBytes,
             MaxReceiveMessageSize = GrpcHosting.MaxMessageBytes,
@@ -50,177 +51,66 @@ internal sealed class GrpcRingTransport : IRingTransport
                 SslOptions = tls?.ClientOptions() ?? new(),
             },
         });
-        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingMethod.Send, null, new CallOptions(credential));
+        _call = _channel.CreateCallInvoker().AsyncServerStreamingCall(RingMethod.Pull, null, new CallOptions(RingCredential.Headers(secret, jobId, rank)), new PullRequest());
     }
 
     public int Rank { get; }
 
     public int WorldSize { get; }
 
-    public void Send(in ChunkHeader header, ReadOnlySpan<float> data)
-    {
-        if (_failure is { } failure)
-        {
-            throw new RingLinkException($"rank {Rank}: the ring stream to rank {_right} failed: {failure.Message}", failure);
-        }
-
-        var chunk = _spare.TryDequeue(out var spare) ? spare : new OutboundChunk();
-        chunk.Fill(header, MemoryMarshal.AsBytes(data));
-        lock (_gate)
-        {
-            if (_writing)
-            {
-                _pending.Enqueue(chunk);
-                return;
-            }
-
-            _writing = true;
-        }
-
-        Pump(chunk);
-    }
+    public void Send(in ChunkHeader header, ReadOnlySpan<float> data) => _outbox.Send(header, MemoryMarshal.AsBytes(data));
 
     /// <summary>The next chunk from the left neighbour; its payload stays valid until the next call (see <see cref="IRingTransport"/>).</summary>
     public async ValueTask<InboundChunk> ReceiveAsync(CancellationToken cancel)
     {
+        _lastReceived?.Return();
+        _lastReceived = null;
+        bool more;
         try
         {
-            _lastReceived?.Return();
-            _lastReceived = null;
-            var chunk = await _inbox.Reader.ReadAsync(cancel).ConfigureAwait(false);
-            _lastReceived = chunk;
-            return new InboundChunk(chunk.Header, chunk.Payload);
+            if (!_senderProven)
+            {
+                await ProveSenderAsync(cancel).ConfigureAwait(false);
+            }
+
+            // A cancelled receive leaves the stream's read pending for the next one: cancelling the read itself
+            // would cancel the whole call, and a receive given up on (a hello not needed) is not a broken link.
+            _move ??= _call.ResponseStream.MoveNext(CancellationToken.None);
+            more = _move.IsCompleted ? await _move.ConfigureAwait(false) : await _move.WaitAsync(cancel).ConfigureAwait(false);
+            _move = null;
         }
-        catch (ChannelClosedException ex)
+        catch (RpcException ex)
         {
-            var why = ex.InnerException?.Message ?? $"the ring stream from rank {(Rank + WorldSize - 1) % WorldSize} closed";
-            throw new RingLinkException($"rank {Rank}: {why}", ex);
+            _move = null;
+            throw new RingLinkException($"rank {Rank}: the ring stream from rank {_left} broke: {ex.Status.Detail}", ex);
         }
+
+        if (!more)
+        {
+            throw new RingLinkException($"rank {Rank}: rank {_left} closed its ring stream");
+        }
+
+        var chunk = _call.ResponseStream.Current;
+        _lastReceived = chunk;
+        return new InboundChunk(chunk.Header, chunk.Payload);
     }
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await DrainedAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            await _call.RequestStream.CompleteAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            await _call.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RpcException or TimeoutException or InvalidOperationException or IOException or RingLinkException)
-        {
-            // The neighbour may already be gone at shutdown; nothing is left to deliver.
-        }
-
+        await _outbox.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _call.Dispose();
         _channel.Dispose();
     }
 
-    /// <summary>
-    /// Writes <paramref name="chunk"/> and then whatever queued behind it, on the caller's thread for as long as
-    /// writes complete at once. A rank runs on one CPU (--cpu-bind), so handing each chunk to a writer task was a
-    /// context switch per chunk that bought no parallelism: on a 1 KB all-reduce, one of its four thread hops.
-    /// </summary>
-    private void Pump(OutboundChunk chunk)
+    /// <summary>Nothing is read from the stream before its headers prove it comes from this job's left neighbour of this rank.</summary>
+    private async Task ProveSenderAsync(CancellationToken cancel)
     {
-        while (true)
+        var headers = await _call.ResponseHeadersAsync.WaitAsync(cancel).ConfigureAwait(false);
+        if (RingCredential.Verify(headers, _secret, _jobId) != _left)
         {
-            Task write;
-            try
-            {
-                write = _call.RequestStream.WriteAsync(chunk);
-            }
-            catch (Exception ex)
-            {
-                // Whatever broke the write, the link is gone: the next Send says why, and nothing waits for it.
-                _failure = ex;
-                return;
-            }
-
-            if (!write.IsCompleted)
-            {
-                _ = FinishAsync(write, chunk);
-                return;
-            }
-
-            if (!Finished(write, chunk) || !TryNext(out chunk))
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task FinishAsync(Task write, OutboundChunk chunk)
-    {
-        try
-        {
-            await write.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            // Left "writing" for good: later chunks queue, and the next Send reports the failure.
-            _failure = ex;
-            return;
+            throw new RingLinkException($"rank {Rank}: the peer at rank {_left}'s address did not prove it is rank {_left} of this job");
         }
 
-        if (TryNext(out var next))
-        {
-            _spare.Enqueue(chunk);
-            Pump(next);
-        }
-        else
-        {
-            _spare.Enqueue(chunk);
-        }
-    }
-
-    /// <summary>Whether a write that has completed succeeded; its chunk, serialized into the stream's buffers, is reused.</summary>
-    private bool Finished(Task write, OutboundChunk chunk)
-    {
-        if (write.Exception?.InnerException is { } ex)
-        {
-            _failure = ex;
-            return false;
-        }
-
-        if (write.IsCanceled)
-        {
-            _failure = new OperationCanceledException("the ring stream's write was cancelled");
-            return false;
-        }
-
-        _spare.Enqueue(chunk);
-        return true;
-    }
-
-    /// <summary>The next queued chunk, or false after marking the stream idle.</summary>
-    private bool TryNext(out OutboundChunk chunk)
-    {
-        lock (_gate)
-        {
-            if (_pending.TryDequeue(out chunk!))
-            {
-                return true;
-            }
-
-            _writing = false;
-            return false;
-        }
-    }
-
-    private async Task DrainedAsync(TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (_failure is null && DateTime.UtcNow < deadline)
-        {
-            lock (_gate)
-            {
-                if (!_writing)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(1).ConfigureAwait(false);
-        }
+        _senderProven = true;
     }
 }

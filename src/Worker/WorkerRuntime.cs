@@ -55,10 +55,11 @@ public sealed class WorkerRuntime
     /// The ring links: through shared memory to each neighbour on this host that can map this rank's segment (or
     /// whose segment this rank can map), through gRPC otherwise, as <see cref="WorkerSettings.Transport"/> allows.
     /// </summary>
-    private async Task<IRingTransport> ConnectRingAsync(Welcome welcome, PeerInbox inbox, Core.Collectives.SharedMemory.ShmOffer? offer, CancellationToken cancel)
+    private async Task<IRingTransport> ConnectRingAsync(Welcome welcome, PeerOutbox outbox, Core.Collectives.SharedMemory.ShmOffer? offer, CancellationToken cancel)
     {
         var right = (welcome.Rank + 1) % welcome.WorldSize;
-        var grpc = new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[right], inbox, RingCredential.Headers(_settings.Secret, _settings.JobId, welcome.Rank), _settings.Tls);
+        var left = (welcome.Rank + welcome.WorldSize - 1) % welcome.WorldSize;
+        var grpc = new GrpcRingTransport(welcome.Rank, welcome.WorldSize, welcome.Ring[left], outbox, _settings.Secret, _settings.JobId, _settings.Tls);
         var offered = welcome.Shm.Count > right && welcome.Shm[right].Path.Length > 0 ? new ShmAddress(welcome.Shm[right].Path, welcome.Shm[right].Nonce.ToByteArray()) : null;
         try
         {
@@ -74,10 +75,10 @@ public sealed class WorkerRuntime
 
     public async Task RunAsync(CancellationToken cancel)
     {
-        var inbox = new PeerInbox(_settings.ChunkFloats);
+        var outbox = new PeerOutbox();
         await using var host = GrpcHosting.Build(_settings.Host, _settings.Port, _settings.Tls, services =>
         {
-            services.AddSingleton(inbox);
+            services.AddSingleton(outbox);
             services.AddSingleton(new Admission(_settings.Secret, _settings.JobId, _settings.Tls, new Refusals("ring", _log)));
         });
         host.MapGrpcService<PeerService>();
@@ -97,7 +98,7 @@ public sealed class WorkerRuntime
         };
         await using var session = await CoordinatorSession.JoinAsync(_settings.CoordinatorAddress, join, _settings.Secret, _settings.Tls, _settings.JoinTimeout, _log, cancel).ConfigureAwait(false);
         var welcome = session.Welcome;
-        inbox.Expect((welcome.Rank + welcome.WorldSize - 1) % welcome.WorldSize);
+        outbox.Expect(welcome.Rank, (welcome.Rank + 1) % welcome.WorldSize);
         _log.WriteLine($"joined as rank {welcome.Rank} of {welcome.WorldSize}; peer service at {address}");
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, session.Aborted);
@@ -105,7 +106,7 @@ public sealed class WorkerRuntime
         IRingTransport transport;
         try
         {
-            transport = welcome.WorldSize == 1 ? InProcessRing.Create(1)[0] : await ConnectRingAsync(welcome, inbox, offer, linked.Token).ConfigureAwait(false);
+            transport = welcome.WorldSize == 1 ? InProcessRing.Create(1)[0] : await ConnectRingAsync(welcome, outbox, offer, linked.Token).ConfigureAwait(false);
         }
         catch (RingLinkException ex)
         {

@@ -14,9 +14,9 @@ internal static class Intruder
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    /// <summary>The Ring method with raw bytes for messages: whatever an outsider likes to send.</summary>
-    private static readonly Method<byte[], RingClosed> RawRing = new(MethodType.ClientStreaming, Peer.Descriptor.FullName, "Ring",
-        Marshallers.Create<byte[]>(b => b, b => b), Marshallers.Create<RingClosed>(_ => [], _ => new RingClosed()));
+    /// <summary>The Pull method with raw bytes for messages: whatever an outsider likes to read.</summary>
+    private static readonly Method<byte[], byte[]> RawPull = new(MethodType.ServerStreaming, Peer.Descriptor.FullName, "Pull",
+        Marshallers.Create<byte[]>(b => b, b => b), Marshallers.Create<byte[]>(b => b, b => b));
 
     /// <summary>Session headers made with <paramref name="secret"/> over a nonce the coordinator really issued.</summary>
     public static async Task<Metadata> ProofAsync(int port, JobSecret secret, string jobId, int rank)
@@ -38,27 +38,18 @@ internal static class Intruder
         });
     }
 
-    /// <summary>Opens a Ring stream with <paramref name="headers"/> and streams <paramref name="bytes"/> of zeros into it; returns the refusal.</summary>
-    public static async Task<RpcException> StreamAsync(int port, Metadata headers, int bytes = 1 << 20)
+    /// <summary>Pulls a worker's ring chunks with <paramref name="headers"/> and returns the refusal.</summary>
+    public static async Task<RpcException> PullAsync(int port, Metadata headers)
     {
         using var channel = Channel(port);
-        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(RawRing, null, new CallOptions(headers, DateTime.UtcNow + Patience));
-        try
+        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(RawPull, null, new CallOptions(headers, DateTime.UtcNow + Patience), []);
+        return await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            var message = new byte[64 * 1024];
-            for (var sent = 0; sent < bytes; sent += message.Length)
+            while (await call.ResponseStream.MoveNext())
             {
-                await call.RequestStream.WriteAsync(message);
+                // Whatever arrives: the test's assertion is that nothing does and the call is refused.
             }
-
-            await call.RequestStream.CompleteAsync();
-        }
-        catch (RpcException)
-        {
-            // Refused while still sending.
-        }
-
-        return await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        });
     }
 
     /// <summary>Random bytes straight onto the port, not even HTTP/2.</summary>

@@ -91,7 +91,7 @@ public partial class SecurityTests
             Assert.True(await run.WaitAsync(TimeSpan.FromSeconds(120)) == 0, $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}");
         }
 
-        // A rank of the job that is not the neighbour was held, unread, until the welcome said so; then refused.
+        // A rank of the job that is not the neighbour was held, sent nothing, until the welcome said so; then refused.
         foreach (var refused in await Task.WhenAll(waiting))
         {
             Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
@@ -129,20 +129,20 @@ public partial class SecurityTests
     }
 
     /// <summary>
-    /// An outsider with no credential streaming first, another job's credential of the right rank, garbage; then a
+    /// An outsider with no credential pulling first, another job's credential of the right rank, garbage; then a
     /// credential of this job for the wrong rank, which waits for the welcome and is returned to be judged.
     /// </summary>
     private static async Task<Task<RpcException>> AttackRingAsync(int port, JobSecret secret, int neighbour)
     {
         foreach (var headers in new[] { new Metadata(), RingCredential.Headers(JobSecret.Create(), JobId, neighbour), RingCredential.Headers(secret, "another-job", neighbour) })
         {
-            var refused = await Intruder.StreamAsync(port, headers);
+            var refused = await Intruder.PullAsync(port, headers);
             Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
             Assert.Equal("refused", refused.Status.Detail);
         }
 
         await Intruder.GarbageAsync(port);
-        return Intruder.StreamAsync(port, RingCredential.Headers(secret, JobId, 1 - neighbour), bytes: 64 * 1024);
+        return Intruder.PullAsync(port, RingCredential.Headers(secret, JobId, 1 - neighbour));
     }
 
     private static string CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');

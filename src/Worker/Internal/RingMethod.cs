@@ -4,26 +4,28 @@ using Grpc.Core;
 namespace Distributed.Worker.Internal;
 
 /// <summary>
-/// The Peer service's Ring call (protos/distributed.proto) with the hand-written <see cref="RingChunkWire"/> codec
-/// in place of the generated one: client and server both use this method, so chunks move buffer to buffer.
+/// The Peer service's Pull call (protos/distributed.proto) with the hand-written <see cref="RingChunkWire"/> codec
+/// in place of the generated one: the sender's server and the puller's client both use it, so chunks move buffer to buffer.
 /// </summary>
 internal static class RingMethod
 {
-    private static readonly Marshaller<RingClosed> Closed = Marshallers.Create<RingClosed>((_, context) => context.Complete([]), _ => new RingClosed());
+    private static readonly Marshaller<PullRequest> Request = Marshallers.Create<PullRequest>((_, context) => context.Complete([]), _ => new PullRequest());
 
-    public static readonly Method<OutboundChunk, RingClosed> Send = new(
-        MethodType.ClientStreaming,
+    /// <summary>The sender's side: answers a pull with its outbound chunks.</summary>
+    public static readonly Method<PullRequest, OutboundChunk> Serve = new(
+        MethodType.ServerStreaming,
         Peer.Descriptor.FullName,
-        "Ring",
-        Marshallers.Create<OutboundChunk>(Serialize, _ => throw new NotSupportedException("a worker never reads its own outbound chunks")),
-        Closed);
+        "Pull",
+        Request,
+        Marshallers.Create<OutboundChunk>(Serialize, _ => throw new NotSupportedException("a worker never reads its own outbound chunks")));
 
-    public static readonly Method<ReceivedChunk, RingClosed> Receive = new(
-        MethodType.ClientStreaming,
+    /// <summary>The receiver's side: pulls its left neighbour's chunks into pooled buffers.</summary>
+    public static readonly Method<PullRequest, ReceivedChunk> Pull = new(
+        MethodType.ServerStreaming,
         Peer.Descriptor.FullName,
-        "Ring",
-        Marshallers.Create<ReceivedChunk>((_, _) => throw new NotSupportedException("a worker never sends a received chunk"), Deserialize),
-        Closed);
+        "Pull",
+        Request,
+        Marshallers.Create<ReceivedChunk>((_, _) => throw new NotSupportedException("a worker never sends a received chunk"), Deserialize));
 
     private static void Serialize(OutboundChunk chunk, SerializationContext context)
     {

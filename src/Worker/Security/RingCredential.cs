@@ -4,10 +4,11 @@ using Grpc.Core;
 namespace Distributed.Worker.Security;
 
 /// <summary>
-/// A rank's credential on the ring: an HMAC under the job's secret over the job id and the rank, presented in the
-/// headers of the Ring stream it opens to its right neighbour. Only the job's processes can make one, and one made
-/// for another rank or another job does not verify, so a worker can tell its real left neighbour from anyone else
-/// before it reads a chunk.
+/// A rank's credential on the ring: an HMAC under the job's secret over the job id and the rank. A rank presents it
+/// in the headers of the Pull it opens to its left neighbour, and the left neighbour presents its own in the answer's
+/// headers. Only the job's processes can make one, and one made for another rank or another job does not verify, so
+/// a sender can tell its real right neighbour from anyone else before it sends a chunk, and the puller its real left
+/// neighbour before it reads one.
 /// </summary>
 public static class RingCredential
 {
