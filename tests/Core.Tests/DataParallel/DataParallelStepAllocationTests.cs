@@ -1,5 +1,5 @@
 using Distributed.Core.Collectives;
-using Distributed.Core.Collectives.SharedMemory;
+using Distributed.Core.Tests.Collectives.SharedMemory;
 using Distributed.Core.Compute.Cpu;
 using Distributed.Core.Data;
 using Distributed.Core.DataParallel;
@@ -28,14 +28,8 @@ public sealed class DataParallelStepAllocationTests
     public async Task AWarmStepOnEveryRankAllocatesNothing(ZeroStage zero, int bucketFloats)
     {
         var data = SyntheticData.Create([784], classes: 10, count: 64, seed: 3);
-        var fallback = InProcessRing.Create(Ranks);
-        var offers = Enumerable.Range(0, Ranks).Select(_ => ShmOffer.Create(RingCollectives.DefaultChunkFloats)).ToArray();
         ThreadPool.GetMinThreads(out var minWorkers, out var minPorts);
-        var transports = await Task.WhenAll(Enumerable.Range(0, Ranks).Select(r => Task.Run(() =>
-        {
-            var right = offers[(r + 1) % Ranks];
-            return SharedMemoryRing.ConnectAsync(r, Ranks, fallback[r], offers[r], new ShmAddress(right.Path, right.Nonce), attach: true, required: true, TimeSpan.FromSeconds(20), _ => { }, CancellationToken.None);
-        })));
+        var (transports, offers) = await ShmLinks.ConnectAsync(Ranks, RingCollectives.DefaultChunkFloats, required: true);
         try
         {
             var trainers = Enumerable.Range(0, Ranks).Select(r =>

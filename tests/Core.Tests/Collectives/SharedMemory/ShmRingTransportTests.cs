@@ -135,15 +135,8 @@ public class ShmRingTransportTests
 
     private static async Task<Links> ConnectAsync(int n, int chunk, Func<int, bool>? attach = null)
     {
-        var fallback = InProcessRing.Create(n);
-        var offers = Enumerable.Range(0, n).Select(_ => ShmOffer.Create(chunk)).ToArray();
-        var paths = offers.Select(o => o.Path).ToArray();
-        var transports = await Task.WhenAll(Enumerable.Range(0, n).Select(r => Task.Run(() =>
-        {
-            var right = offers[(r + 1) % n];
-            return SharedMemoryRing.ConnectAsync(r, n, fallback[r], offers[r], new ShmAddress(right.Path, right.Nonce), attach?.Invoke(r) ?? true, required: false, TimeSpan.FromSeconds(20), _ => { }, CancellationToken.None);
-        })));
-        return new Links(transports, paths);
+        var (transports, offers) = await ShmLinks.ConnectAsync(n, chunk, attach);
+        return new Links(transports, [.. offers.Select(o => o.Path)]);
     }
 
     private sealed record Links(ShmRingTransport[] Transports, string[] Paths) : IAsyncDisposable
