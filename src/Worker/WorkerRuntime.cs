@@ -64,7 +64,8 @@ public sealed class WorkerRuntime
         try
         {
             return await SharedMemoryRing.ConnectAsync(welcome.Rank, welcome.WorldSize, grpc, offer, offered, attach: _settings.Transport != RingTransportKind.Grpc,
-                required: _settings.Transport == RingTransportKind.Shm, _settings.PeerTimeout, line => _log.WriteLine(line), cancel).ConfigureAwait(false);
+                required: _settings.Transport == RingTransportKind.Shm, _settings.PeerTimeout, _settings.OwnsCores ? SharedMemoryRing.OwnCoreSpin : SharedMemoryRing.DefaultSpin,
+                line => _log.WriteLine(line), cancel).ConfigureAwait(false);
         }
         catch
         {

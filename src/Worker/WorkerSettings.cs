@@ -38,6 +38,9 @@ public sealed record WorkerSettings
 
     /// <summary>How ring links may travel: shared memory where the neighbour shares this host, else gRPC (auto); gRPC only; shared memory only.</summary>
     public RingTransportKind Transport { get; init; } = RingTransportKind.Auto;
+
+    /// <summary>Whether this process is bound to cores of its own, so a shared-memory receive may spin rather than sleep (<see cref="Core.Collectives.SharedMemory.SharedMemoryRing.OwnCoreSpin"/>).</summary>
+    public bool OwnsCores { get; init; }
 }
 
 /// <summary>The `--transport` choices.</summary>

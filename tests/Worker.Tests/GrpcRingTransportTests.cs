@@ -188,7 +188,7 @@ public class GrpcRingTransportTests
         var grpc = new[] { Transport(0, 2, b.Address, a.Outbox), Transport(1, 2, a.Address, b.Outbox) };
         var links = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Core.Collectives.SharedMemory.SharedMemoryRing.ConnectAsync(
             r, 2, grpc[r], offers[r], new Core.Collectives.SharedMemory.ShmAddress(offers[1 - r].Path, offers[1 - r].Nonce), attach: r == 1, required: false,
-            TimeSpan.FromSeconds(20), _ => { }, CancellationToken.None)));
+            TimeSpan.FromSeconds(20), Core.Collectives.SharedMemory.SharedMemoryRing.DefaultSpin, _ => { }, CancellationToken.None)));
         try
         {
             Assert.False(links[0].SendsShared);

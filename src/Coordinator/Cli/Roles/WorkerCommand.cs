@@ -21,10 +21,13 @@ internal static class WorkerCommand
         command.SetAction(async (r, cancel) =>
         {
             var s = o.Read(r);
+            var bound = false;
             if (d.WorkerCpus(r) is { } cpus)
             {
                 // First, so the threads this process starts from here on (the compute team's among them) inherit it.
-                output.WriteLine(CpuAffinity.BindProcess(cpus) is { } refused ? $"worker runs unbound: {refused}" : $"worker bound to CPUs {CpuAffinity.Format(cpus)}");
+                var refused = CpuAffinity.BindProcess(cpus);
+                bound = refused is null;
+                output.WriteLine(bound ? $"worker bound to CPUs {CpuAffinity.Format(cpus)}" : $"worker runs unbound: {refused}");
             }
 
             var settings = new WorkerSettings
@@ -40,6 +43,7 @@ internal static class WorkerCommand
                 PeerTimeout = Limits.Seconds(s.PeerTimeoutSeconds, "--peer-timeout"),
                 ChunkFloats = Limits.ChunkFloats(s.ChunkKb),
                 Transport = Limits.Transport(s.Transport),
+                OwnsCores = bound,
 
                 // Last, so a mistake in the flags above is reported first.
                 Secret = d.Secret(r, "worker"),

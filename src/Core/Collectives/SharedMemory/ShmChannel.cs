@@ -8,7 +8,7 @@ namespace Distributed.Core.Collectives.SharedMemory;
 /// A one-way, single-producer single-consumer queue of ring chunks in a <see cref="ShmSegment"/>: records laid end to
 /// end in a circular byte buffer, each a 48-byte header and its payload, never split across the end (a wrap marker
 /// skips the tail instead). The write and read positions only grow, each owned by one side and published with
-/// release/acquire ordering. A side with nothing to do spins a few microseconds, then sleeps on a futex word the other
+/// release/acquire ordering. A side with nothing to do spins for a while (see <see cref="SharedMemoryRing"/>), then sleeps on a futex word the other
 /// side bumps after each publish, so a waiting rank costs no CPU. Both ranks of a link map the same bytes; which
 /// side a process plays is chosen when it wraps the segment.
 /// </summary>
@@ -29,19 +29,20 @@ internal sealed unsafe class ShmChannel
     private const int ChunkRecord = 1;
     private const int WrapRecord = 2;
 
-    /// <summary>Long enough to catch a neighbour that is about to publish, short beside a step; then sleep.</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
     private static readonly TimeSpan SleepSlice = TimeSpan.FromMilliseconds(20);
 
     private readonly ShmSegment _segment;
     private readonly byte* _data;
     private readonly long _mask;
+    private readonly long _spinTicks;
     private long _position;
     private int _pendingRelease;
 
-    public ShmChannel(ShmSegment segment)
+    /// <param name="spin">How long a side with nothing to do spins before it sleeps (<see cref="SharedMemoryRing.DefaultSpin"/> unless told).</param>
+    public ShmChannel(ShmSegment segment, TimeSpan? spin = null)
     {
+        _spinTicks = (long)((spin ?? SharedMemoryRing.DefaultSpin).TotalSeconds * Stopwatch.Frequency);
         _segment = segment;
         Capacity = segment.Length - DataOffset;
         if (Capacity <= 0 || (Capacity & (Capacity - 1)) != 0)
@@ -202,7 +203,7 @@ internal sealed unsafe class ShmChannel
     {
         var signal = forData ? WriteSignal : ReadSignal;
         var sleeping = forData ? ReaderSleeping : WriterSleeping;
-        var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+        var spinUntil = Stopwatch.GetTimestamp() + _spinTicks;
         var spin = new SpinWait();
         while (Stopwatch.GetTimestamp() < spinUntil)
         {

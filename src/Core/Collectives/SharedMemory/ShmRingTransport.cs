@@ -9,7 +9,7 @@ namespace Distributed.Core.Collectives.SharedMemory;
 /// be shared goes through <paramref name="fallback"/> (gRPC) instead, each direction on its own. Sends keep the
 /// transport contract (copy, never block): a chunk goes straight into the neighbour's segment when there is room,
 /// else into a local queue that a pump thread drains in order as the neighbour reads. Receives wait on the calling
-/// thread (spin, then futex), and hand out the payload where it lies in the segment.
+/// thread (spin for <c>spin</c>, then futex), and hand out the payload where it lies in the segment.
 /// </summary>
 public sealed class ShmRingTransport : IRingTransport
 {
@@ -26,15 +26,16 @@ public sealed class ShmRingTransport : IRingTransport
     private int _queued;
     private volatile Exception? _pumpFailure;
 
-    internal ShmRingTransport(int rank, int worldSize, IRingTransport fallback, ShmSegment? outbound, ShmSegment? inbound)
+    internal ShmRingTransport(int rank, int worldSize, IRingTransport fallback, ShmSegment? outbound, ShmSegment? inbound, TimeSpan spin)
     {
         Rank = rank;
         WorldSize = worldSize;
         _fallback = fallback;
         _outboundSegment = outbound;
         _inboundSegment = inbound;
+        // Only receives spin as told: the pump that waits for room shares the rank's core with its compute.
         _outbound = outbound is null ? null : new ShmChannel(outbound);
-        _inbound = inbound is null ? null : new ShmChannel(inbound);
+        _inbound = inbound is null ? null : new ShmChannel(inbound, spin);
         _inboundData = _inbound?.DataMemory() ?? Memory<byte>.Empty;
     }
 

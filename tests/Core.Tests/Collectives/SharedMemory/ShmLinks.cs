@@ -17,7 +17,7 @@ internal static class ShmLinks
         var transports = await Task.WhenAll(Enumerable.Range(0, n).Select(r => Task.Run(() =>
         {
             var right = offers[(r + 1) % n];
-            return SharedMemoryRing.ConnectAsync(r, n, fallback[r], offers[r], new ShmAddress(right.Path, right.Nonce), attach?.Invoke(r) ?? true, required, TimeSpan.FromSeconds(20), _ => { }, CancellationToken.None);
+            return SharedMemoryRing.ConnectAsync(r, n, fallback[r], offers[r], new ShmAddress(right.Path, right.Nonce), attach?.Invoke(r) ?? true, required, TimeSpan.FromSeconds(20), SharedMemoryRing.DefaultSpin, _ => { }, CancellationToken.None);
         })));
         return (transports, offers);
     }

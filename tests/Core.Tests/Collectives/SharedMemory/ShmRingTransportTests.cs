@@ -83,7 +83,7 @@ public class ShmRingTransportTests
         var fallback = InProcessRing.Create(2);
         var missing = new ShmAddress(Path.Combine(Path.GetTempPath(), "distributed-ring-absent"), new byte[16]);
 
-        var error = await Assert.ThrowsAsync<RingLinkException>(() => SharedMemoryRing.ConnectAsync(0, 2, fallback[0], null, missing, attach: true, required: true, TimeSpan.FromSeconds(5), _ => { }, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RingLinkException>(() => SharedMemoryRing.ConnectAsync(0, 2, fallback[0], null, missing, attach: true, required: true, TimeSpan.FromSeconds(5), SharedMemoryRing.DefaultSpin, _ => { }, CancellationToken.None));
 
         Assert.StartsWith("rank 0: --transport shm, but rank 1's segment cannot be shared", error.Message);
         Assert.DoesNotContain('\n', error.Message);
@@ -97,7 +97,7 @@ public class ShmRingTransportTests
         var forged = new ShmAddress(offer.Path, new byte[16]);
         var lines = new List<string>();
 
-        await using var transport = await SharedMemoryRing.ConnectAsync(0, 2, fallback[0], null, forged, attach: true, required: false, TimeSpan.FromSeconds(5), lines.Add, CancellationToken.None);
+        await using var transport = await SharedMemoryRing.ConnectAsync(0, 2, fallback[0], null, forged, attach: true, required: false, TimeSpan.FromSeconds(5), SharedMemoryRing.DefaultSpin, lines.Add, CancellationToken.None);
 
         Assert.False(transport.SendsShared);
         Assert.Contains(lines, l => l.Contains("is not the segment the neighbour offered", StringComparison.Ordinal));
