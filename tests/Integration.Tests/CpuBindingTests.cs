@@ -5,7 +5,8 @@ namespace Distributed.Integration.Tests;
 
 /// <summary>
 /// Under the default --cpu-bind auto, every thread of each local worker runs only on that rank's CPUs, and a job
-/// that does not fit, or --cpu-bind none, leaves the workers where the scheduler puts them.
+/// that does not fit, or --cpu-bind none, leaves the workers where the scheduler puts them. A bound worker's
+/// shared-memory receives spin longer before they sleep, since nothing else of the job needs its CPU.
 /// </summary>
 [Trait(TestCategory.Key, TestCategory.Slow)]
 public class CpuBindingTests
@@ -27,6 +28,7 @@ public class CpuBindingTests
         await run.WaitForOutputAsync("rank 1: optimizer state", Bound);
 
         Assert.Contains($"bound to CPUs: rank 0 on {allowed[0]}, rank 1 on {allowed[1]}", run.Stdout);
+        await run.WaitForOutputAsync("[rank 1] ring links: to rank 0 over shared memory, from rank 0 over shared memory; a receive spins 10 ms before it sleeps", Bound);
         foreach (var (rank, pid) in ProgramRun.StartedWorkers(run.Stdout))
         {
             var threads = ThreadCpuLists(pid);
@@ -48,6 +50,7 @@ public class CpuBindingTests
         await run.WaitForOutputAsync("rank 1: optimizer state", Bound);
 
         Assert.Contains("not bound to CPUs (--cpu-bind none)", run.Stdout);
+        await run.WaitForOutputAsync("[rank 1] ring links: to rank 0 over shared memory, from rank 0 over shared memory; a receive spins 50 µs before it sleeps", Bound);
         foreach (var (_, pid) in ProgramRun.StartedWorkers(run.Stdout))
         {
             Assert.All(ThreadCpuLists(pid), cpus => Assert.Equal(CpuAffinity.Format(allowed), cpus));

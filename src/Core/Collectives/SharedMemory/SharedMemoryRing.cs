@@ -109,7 +109,8 @@ public static class SharedMemoryRing
             }
         }
 
-        log($"ring links: to rank {rightRank} over {(outbound is null ? "gRPC" : "shared memory")}, from rank {leftRank} over {(inbound is null ? "gRPC" : "shared memory")}");
+        var waits = inbound is null ? "" : $"; a receive spins {(spin.TotalMilliseconds >= 1 ? $"{spin.TotalMilliseconds:0.#} ms" : $"{spin.TotalMicroseconds:0} µs")} before it sleeps";
+        log($"ring links: to rank {rightRank} over {(outbound is null ? "gRPC" : "shared memory")}, from rank {leftRank} over {(inbound is null ? "gRPC" : "shared memory")}{waits}");
         return new ShmRingTransport(rank, worldSize, fallback, outbound, inbound, spin);
     }
 
