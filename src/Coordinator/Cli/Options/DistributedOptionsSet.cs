@@ -36,7 +36,7 @@ internal sealed class DistributedOptionsSet
 
     public Option<bool> Tls { get; } = new("--tls") { Description = $"mutual TLS between the job's processes, under the job's own CA (train --workers: certificates made in memory; coordinator, worker: on also when env {JobTls.DirectoryVariable} names a directory with {JobTls.CaFile}, {JobTls.CertificateFile}, {JobTls.KeyFile})" };
 
-    public Option<string> CpuBind { get; } = new("--cpu-bind") { Description = "with --workers: auto binds each local worker to its own CPUs (threads per worker each) when they fit, as Open MPI binds ranks; none leaves placement to the scheduler", DefaultValueFactory = _ => CpuPlacement.Auto };
+    public Option<string> CpuBind { get; } = new("--cpu-bind") { Description = "with --workers: auto binds each local worker to its own CPUs (threads per worker each) when they fit, as Open MPI binds ranks, and its shared-memory receives poll up to 10 ms before sleeping; none leaves placement to the scheduler", DefaultValueFactory = _ => CpuPlacement.Auto };
 
     public Option<string> Cpus { get; } = new("--cpus") { Description = "worker: bind this process's threads to these CPUs, e.g. 0 or 2-3 (the local launcher sets it under --cpu-bind auto)" };
 
