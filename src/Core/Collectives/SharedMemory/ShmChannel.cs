@@ -8,9 +8,9 @@ namespace Distributed.Core.Collectives.SharedMemory;
 /// A one-way, single-producer single-consumer queue of ring chunks in a <see cref="ShmSegment"/>: records laid end to
 /// end in a circular byte buffer, each a 48-byte header and its payload, never split across the end (a wrap marker
 /// skips the tail instead). The write and read positions only grow, each owned by one side and published with
-/// release/acquire ordering. A side with nothing to do spins for a while (see <see cref="SharedMemoryRing"/>), then sleeps on a futex word the other
-/// side bumps after each publish, so a waiting rank costs no CPU. Both ranks of a link map the same bytes; which
-/// side a process plays is chosen when it wraps the segment.
+/// release/acquire ordering. A side with nothing to do spins for a while (how long: <see cref="SharedMemoryRing"/>),
+/// then sleeps on a futex word the other side bumps after each publish, so a rank that waits long costs no CPU. Both
+/// ranks of a link map the same bytes; which side a process plays is chosen when it wraps the segment.
 /// </summary>
 internal sealed unsafe class ShmChannel
 {
@@ -28,7 +28,6 @@ internal sealed unsafe class ShmChannel
     private const int StateOffset = 192;
     private const int ChunkRecord = 1;
     private const int WrapRecord = 2;
-
 
     private static readonly TimeSpan SleepSlice = TimeSpan.FromMilliseconds(20);
 
