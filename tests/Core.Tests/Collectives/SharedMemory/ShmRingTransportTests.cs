@@ -14,7 +14,8 @@ public class ShmRingTransportTests
         var data = new TheoryData<int, int, int>();
         foreach (var n in new[] { 2, 3, 4, 5 })
         {
-            foreach (var length in new[] { 1, n - 1, 7, 101, 1009 })
+            // Distinct: for 2 ranks, N − 1 is 1 again, and a repeated row only makes xunit skip it as a duplicate.
+            foreach (var length in new[] { 1, n - 1, 7, 101, 1009 }.Distinct())
             {
                 data.Add(n, Math.Max(1, length), 3);
             }
