@@ -24,6 +24,15 @@ public class GrpcRingTransportTests
     internal static GrpcRingTransport Transport(int rank, int worldSize, string left, PeerOutbox outbox, JobTls? tls = null) =>
         new(rank, worldSize, left, outbox, Secret, JobId, tls);
 
+    /// <summary>Rank 1 pulling from <paramref name="host"/> (rank 0), its link proven by one chunk received.</summary>
+    private static async Task<GrpcRingTransport> ConnectedPullerAsync(PeerHost host)
+    {
+        var puller = Transport(1, 2, host.Address, new PeerOutbox());
+        host.Outbox.Send(One, BitConverter.GetBytes(1f));
+        await puller.ReceiveAsync(CancellationToken.None).AsTask().WaitAsync(Patience);
+        return puller;
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(int.MaxValue)]
@@ -100,9 +109,7 @@ public class GrpcRingTransportTests
     public async Task SendsToANeighbourThatStoppedPullingFailWithAReasonAndDisposeDoesNotHang()
     {
         await using var host = await PeerHost.StartAsync(self: 0);
-        var puller = Transport(1, 2, host.Address, new PeerOutbox());
-        host.Outbox.Send(One, BitConverter.GetBytes(1f));
-        await puller.ReceiveAsync(CancellationToken.None).AsTask().WaitAsync(Patience);
+        var puller = await ConnectedPullerAsync(host);
 
         // The right neighbour's worker closes its end: its pull is cancelled, and the sender's writes fail.
         await puller.DisposeAsync();
@@ -132,9 +139,7 @@ public class GrpcRingTransportTests
     public async Task ALeftNeighbourThatClosesItsEndFailsTheNextReceiveWithAReason()
     {
         await using var host = await PeerHost.StartAsync(self: 0);
-        await using var puller = Transport(1, 2, host.Address, new PeerOutbox());
-        host.Outbox.Send(One, BitConverter.GetBytes(1f));
-        await puller.ReceiveAsync(CancellationToken.None).AsTask().WaitAsync(Patience);
+        await using var puller = await ConnectedPullerAsync(host);
 
         await host.Outbox.CloseAsync(TimeSpan.FromSeconds(5));
 
@@ -146,9 +151,7 @@ public class GrpcRingTransportTests
     public async Task ALeftNeighbourThatVanishesFailsTheNextReceiveWithAReason()
     {
         var host = await PeerHost.StartAsync(self: 0);
-        await using var puller = Transport(1, 2, host.Address, new PeerOutbox());
-        host.Outbox.Send(One, BitConverter.GetBytes(1f));
-        await puller.ReceiveAsync(CancellationToken.None).AsTask().WaitAsync(Patience);
+        await using var puller = await ConnectedPullerAsync(host);
         var receive = puller.ReceiveAsync(CancellationToken.None).AsTask();
 
         await host.DisposeAsync();
@@ -162,9 +165,7 @@ public class GrpcRingTransportTests
     public async Task ACancelledReceiveLeavesTheLinkWorking()
     {
         await using var host = await PeerHost.StartAsync(self: 0);
-        await using var puller = Transport(1, 2, host.Address, new PeerOutbox());
-        host.Outbox.Send(One, BitConverter.GetBytes(1f));
-        await puller.ReceiveAsync(CancellationToken.None).AsTask().WaitAsync(Patience);
+        await using var puller = await ConnectedPullerAsync(host);
 
         using (var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
         {
