@@ -74,12 +74,15 @@ public class CheckpointTests
     public async Task AKilledWorkerWithMaxRestartsIsReplacedAndTheRunEndsOnTheUninterruptedBits()
     {
         using var dir = new TempDirectory();
-        string[] longer = [.. Run, "--epochs", "3", "--synthetic-samples", "2000", "--workers", "2"];
+        // 4 epochs of 32 steps: the kill after the first checkpoint (step 10) leaves ~120 steps to run, far more than
+        // the few milliseconds between the checkpoint's line and the kill (a CI run once finished 64 steps in them).
+        string[] longer = [.. Run, "--epochs", "4", "--synthetic-samples", "2000", "--workers", "2"];
         var whole = await RunToEnd([.. longer, "--save", dir.File("whole.bin")]);
 
         using var job = new ProgramRun([.. longer, "--save", dir.File("restarted.bin"), "--checkpoint-dir", dir.File("ck"), "--checkpoint-every", "10", "--max-restarts", "1"]);
-        await job.WaitForOutputAsync("step-000000030", TimeSpan.FromSeconds(120));
+        await job.WaitForOutputAsync("step-000000010", TimeSpan.FromSeconds(120));
         var rank1 = ProgramRun.StartedWorkers(job.Stdout).Select(w => w.Pid).ElementAt(1);
+        Assert.True(ProgramRun.IsAlive(rank1), $"rank 1 ended before it could be killed\n{job.Stdout}\n{job.Stderr}");
         using (var victim = System.Diagnostics.Process.GetProcessById(rank1))
         {
             victim.Kill();

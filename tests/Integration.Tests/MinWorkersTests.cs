@@ -12,11 +12,14 @@ namespace Distributed.Integration.Tests;
 [Trait(TestCategory.Key, TestCategory.Slow)]
 public class MinWorkersTests
 {
-    /// <summary>2000 samples in batches of 64: 32 steps per epoch, 96 in all, a checkpoint every 10.</summary>
+    /// <summary>
+    /// 2000 samples in batches of 64: 32 steps per epoch, 128 in all, a checkpoint every 10. Rank 1 is killed at the
+    /// first, so ~120 steps remain: the run must not end in the moment between the checkpoint's line and the kill.
+    /// </summary>
     private static readonly string[] Job =
     [
         "train", "--model", "mlp", "--data", "synthetic", "--batch-size", "64", "--dropout", "0.1", "--clip-norm", "1", "--threads", "1",
-        "--epochs", "3", "--synthetic-samples", "2000",
+        "--epochs", "4", "--synthetic-samples", "2000",
     ];
 
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(180);
@@ -71,7 +74,8 @@ public class MinWorkersTests
     /// <summary>Kills rank 1 once the job has checkpointed, then does <paramref name="fate"/> to the process started in its place.</summary>
     private static async Task LoseRankOneForGoodAsync(ProgramRun job, Replacement fate)
     {
-        await job.WaitForOutputAsync("step-000000020", Bound);
+        await job.WaitForOutputAsync("step-000000010", Bound);
+        Assert.True(ProgramRun.IsAlive(RankOne(job.Stdout)[0]), $"rank 1 ended before it could be killed\n{job.Stdout}\n{job.Stderr}");
         using (var victim = System.Diagnostics.Process.GetProcessById(RankOne(job.Stdout)[0]))
         {
             victim.Kill();

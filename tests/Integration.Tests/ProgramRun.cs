@@ -8,6 +8,9 @@ internal sealed class ProgramRun : IDisposable
 {
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
+
+    /// <summary>Released once per line of standard output, so a waiter sees its text within a line's time, not a poll's.</summary>
+    private readonly SemaphoreSlim _stdoutLines = new(0, int.MaxValue);
     private readonly Process _process;
 
     /// <param name="unset">variables removed from the inherited environment before <paramref name="environment"/> is applied.</param>
@@ -31,7 +34,11 @@ internal sealed class ProgramRun : IDisposable
         }
 
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            Append(_stdout, e.Data);
+            _stdoutLines.Release();
+        };
         _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -67,7 +74,10 @@ internal sealed class ProgramRun : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Waits until standard output contains <paramref name="text"/>.</summary>
+    /// <summary>
+    /// Waits until standard output contains <paramref name="text"/>, waking on every line: a test that kills a process
+    /// at a step must act before the run, a few milliseconds a step, moves on past it.
+    /// </summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -75,7 +85,7 @@ internal sealed class ProgramRun : IDisposable
         {
             Assert.True(DateTime.UtcNow < deadline, $"'{text}' did not appear within {timeout.TotalSeconds} s\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
             Assert.False(_process.HasExited, $"exited before '{text}' appeared\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
-            await Task.Delay(50);
+            await _stdoutLines.WaitAsync(TimeSpan.FromMilliseconds(50));
         }
     }
 
@@ -94,6 +104,7 @@ internal sealed class ProgramRun : IDisposable
         }
 
         _process.Dispose();
+        _stdoutLines.Dispose();
     }
 
     public static bool IsAlive(int pid)
