@@ -117,14 +117,16 @@ public class TrainingDriverTests
     [Fact]
     public async Task AMessageTheProtocolDoesNotAllowFailsTheJobNamingTheRankAndStep()
     {
+        // At step 1: the coordinator cannot have moved past a step whose report rank 1 never sent, whereas at a later
+        // step rank 1 may run ahead of rank 0 and the coordinator would still await the step before.
         var script = new TrainingScript
         {
-            Answer = (rank, step) => rank == 1 && step.Step == 2 ? new WorkerMessage { EvalDone = new EvalDone() } : TrainingScript.StepDoneOf(rank, step),
+            Answer = (rank, step) => rank == 1 && step.Step == 1 ? new WorkerMessage { EvalDone = new EvalDone() } : TrainingScript.StepDoneOf(rank, step),
         };
 
         var run = await RunAsync(script);
 
-        Assert.Equal("rank 1 sent EvalDone at step 2 while the coordinator awaited every rank's report of step 2", run.Failure?.Message);
+        Assert.Equal("rank 1 sent EvalDone at step 1 while the coordinator awaited every rank's report of step 1", run.Failure?.Message);
     }
 
     private static double GlobalLoss(long step) => TrainingScript.LossOf(0, step) + TrainingScript.LossOf(1, step);
