@@ -20,6 +20,9 @@ public sealed partial class RingCollectives
 {
     public const int DefaultChunkFloats = 64 * 1024;
 
+    /// <summary>Room for one rank's double in <see cref="AllReduceSumAsync"/>'s float buffer.</summary>
+    private const int SumPartFloats = sizeof(double) / sizeof(float);
+
     /// <summary>How long a wait on a peer may last before the link is declared broken, unless told otherwise (the CLI's --peer-timeout default).</summary>
     public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(30);
 
@@ -29,7 +32,7 @@ public sealed partial class RingCollectives
     private long _chunksSent;
     private long _waitTicks;
     private CancellationTokenSource _deadline = new();
-    private readonly float[] _scalar = new float[1];
+    private readonly float[] _sumParts;
     private readonly Dictionary<int, Segments> _even = [];
 
     public RingCollectives(IRingTransport transport, int chunkFloats = DefaultChunkFloats, TimeSpan? peerTimeout = null)
@@ -39,6 +42,7 @@ public sealed partial class RingCollectives
         ChunkFloats = chunkFloats;
         PeerTimeout = peerTimeout ?? DefaultPeerTimeout;
         _rankTag = transport.Rank;
+        _sumParts = new float[transport.WorldSize * SumPartFloats];
     }
 
     public int Rank => _transport.Rank;
@@ -76,13 +80,29 @@ public sealed partial class RingCollectives
         await AllGatherAsync(buffer, segments, tag, cancel).ConfigureAwait(false);
     }
 
-    /// <summary>Sums one float over all ranks (a global norm, a loss): every rank gets the same value.</summary>
-    public async ValueTask<float> AllReduceScalarAsync(float value, CollectiveTag tag, CancellationToken cancel)
+    /// <summary>
+    /// Sums one double over all ranks (each rank's share of Σg²): every rank gets the same bits. The ranks' values are
+    /// all-gathered bit for bit, a double in two floats' room each, and added in rank order. A float all-reduce would
+    /// round each share and overflow on the Σg² of a diverging gradient that a double still holds: ZeRO 2 then
+    /// stopped a run at a step where one process, which sums in double, went on.
+    /// </summary>
+    public async ValueTask<double> AllReduceSumAsync(double value, CollectiveTag tag, CancellationToken cancel)
     {
-        // One at a time, like every collective on a ring, so one box serves them all.
-        _scalar[0] = value;
-        await AllReduceAsync(_scalar, tag, cancel).ConfigureAwait(false);
-        return _scalar[0];
+        // One at a time, like every collective on a ring, so one buffer serves them all.
+        MemoryMarshal.Cast<float, double>(_sumParts.AsSpan())[Rank] = value;
+        await AllGatherAsync(_sumParts, EvenSegments(_sumParts.Length), tag, cancel).ConfigureAwait(false);
+        return SumInRankOrder(_sumParts);
+    }
+
+    private static double SumInRankOrder(float[] parts)
+    {
+        var sum = 0.0;
+        foreach (var part in MemoryMarshal.Cast<float, double>(parts.AsSpan()))
+        {
+            sum += part;
+        }
+
+        return sum;
     }
 
     /// <summary>The even split of a buffer, kept: a trainer reduces the same bucket lengths every step.</summary>

@@ -126,7 +126,7 @@ public sealed class DataParallelTrainer
         // rank holds only its slice reduced (one with an empty slice adds nothing but must still join the all-reduce
         // the other ranks are in); otherwise every rank holds the whole reduced gradient and needs no communication.
         var sumOfSquares = _options.Zero == ZeroStage.Gradients
-            ? await _ring.AllReduceScalarAsync((float)(_optimizer?.LocalSumOfSquares() ?? 0), CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false)
+            ? await _ring.AllReduceSumAsync(_optimizer?.LocalSumOfSquares() ?? 0, CollectiveTag.GradientNorm(step), cancel).ConfigureAwait(false)
             : _model.Backend.SumOfSquares(_model.Parameters.Gradients);
         var updated = _guard.AllowsUpdate(sumOfSquares, step);
         if (updated)

@@ -12,6 +12,7 @@ public class FullBatchTrainTests
     [InlineData("--lr-schedule (and", "--optimizer", "lbfgs", "--warmup-steps", "5")]
     [InlineData("--dropout is not used by cg", "--optimizer", "cg", "--dropout", "0.1")]
     [InlineData("--zero is not used by newton", "--optimizer", "newton", "--zero", "1")]
+    [InlineData("--zero is not used by lbfgs", "--optimizer", "lbfgs", "--zero", "2")]
     [InlineData("--bucket-mb is not used by lbfgs", "--optimizer", "lbfgs", "--bucket-mb", "1")]
     [InlineData("clip-norm is not used by lbfgs", "--optimizer", "lbfgs", "--clip-norm", "1")]
     [InlineData("momentum is not used by cg", "--optimizer", "cg", "--momentum", "0.5")]

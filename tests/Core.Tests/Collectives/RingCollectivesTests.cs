@@ -127,13 +127,28 @@ public class RingCollectivesTests
         Assert.All(rings, ring => Assert.Equal(2L * (n - 1) * (length / n) * sizeof(float), ring.BytesSent));
     }
 
-    [Fact]
-    public async Task ScalarAllReduceAgreesOnEveryRank()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public async Task ADoubleSumIsTheRankOrderSumOnEveryRankAndKeepsTheDoublesRange(int n)
     {
-        var transports = InProcessRing.Create(3);
-        var results = await Task.WhenAll(transports.Select((t, r) => Task.Run(() => new RingCollectives(t).AllReduceScalarAsync(r + 0.5f, CollectiveTag.None, CancellationToken.None).AsTask())));
+        // Shares no float can hold (above 3.4e38) or hold exactly (0.1): every rank must get the rank-order double sum.
+        double Share(int rank) => rank % 2 == 0 ? 1e300 / n : 0.1 * (rank + 1);
+        var expected = Enumerable.Range(0, n).Aggregate(0.0, (sum, r) => sum + Share(r));
+        var transports = InProcessRing.Create(n);
+        var rings = transports.Select(t => new RingCollectives(t)).ToArray();
 
-        Assert.All(results, v => Assert.Equal(4.5f, v));
+        // Twice on the same rings: the second sum must not see the first one's shares.
+        for (var round = 0; round < 2; round++)
+        {
+            var results = await Task.WhenAll(rings.Select((ring, r) => Task.Run(() => ring.AllReduceSumAsync(Share(r) * (round + 1), CollectiveTag.None, CancellationToken.None).AsTask())));
+
+            Assert.All(results, v => Assert.Equal(BitConverter.DoubleToInt64Bits(Enumerable.Range(0, n).Aggregate(0.0, (sum, r) => sum + Share(r) * (round + 1))), BitConverter.DoubleToInt64Bits(v)));
+        }
+
+        Assert.True(double.IsFinite(expected) && expected > float.MaxValue);
     }
 
     internal static float[][] RandomInputs(int n, int length, ulong seed)

@@ -34,7 +34,7 @@ internal static class BenchTrainCommand
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 10 };
         var workers = new Option<int>("--workers") { Description = "0 trains in this process; N runs N local worker processes over gRPC with the global batch split among them", DefaultValueFactory = _ => 0 };
         var transport = new Option<string>("--transport") { Description = "with --workers: auto | shm | grpc, how the workers' ring links travel", DefaultValueFactory = _ => new TrainSettings().Transport };
-        var zero = new Option<int>("--zero") { Description = "with --workers: ZeRO stage, as train's --zero (0 all-reduce, 1 shard optimizer state, 2 also shard gradients)", DefaultValueFactory = _ => new TrainSettings().Zero };
+        var zero = new Option<int?>("--zero") { Description = "with --workers: ZeRO stage, as train's --zero (0 all-reduce, 1 shard optimizer state, 2 also shard gradients; default 2)" };
         var placement = new DistributedOptionsSet();
         var json = new Option<string?>("--json") { Description = "write {samples_per_second, ms_per_step, allocated_bytes_per_step, …} to this file" };
         var command = new Command("train", "Training throughput (samples/s, ms/step, bytes allocated per step) on synthetic data.")
@@ -55,7 +55,7 @@ internal static class BenchTrainCommand
             var t = Limits.Threads(r.GetValue(threads));
             var dev = Limits.Device(r.GetValue(device)!);
             var n = r.GetValue(workers) is 0 ? 0 : Limits.LocalWorkers(r.GetValue(workers));
-            if (n == 0 && r.GetValue(zero) != 0)
+            if (n == 0 && r.GetValue(zero) is not null)
             {
                 throw new UsageException("--zero needs --workers: one process has nothing to shard");
             }
@@ -85,12 +85,12 @@ internal static class BenchTrainCommand
                 }
 
                 // Each worker picks its own backend and prints it ("[rank r] worker device: …").
-                output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, --device {dev}, ZeRO stage {r.GetValue(zero)}, {s} timed steps after {w} warm-up");
                 var settings = new TrainSettings
                 {
                     Model = name, Data = "synthetic", SyntheticSamples = SyntheticSamples, BatchSize = b, Device = dev, Threads = t, Transport = r.GetValue(transport)!, Zero = r.GetValue(zero),
                     Optimizer = new OptimizerSettings { Name = "adam" },
                 };
+                output.WriteLine($"{name}: Adam, global batch {b} over {n} worker processes, --device {dev}, ZeRO stage {settings.EffectiveZero}, {s} timed steps after {w} warm-up");
                 var distributed = await BenchTrainDistributed.RunAsync(settings, s, w, n, placement.CpuBindMode(r), output, cancel);
                 ran = dev;
                 result = distributed.Throughput;

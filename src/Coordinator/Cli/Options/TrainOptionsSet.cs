@@ -56,7 +56,7 @@ internal sealed class TrainOptionsSet
         Bind("--seed", "seed for initialisation, shuffling, dropout and synthetic data", s => s.Seed, (s, v) => s with { Seed = v });
         Bind("--device", "auto | cuda | cpu | ilgpu-cpu: where gradients are computed (auto: an NVIDIA GPU that passes a smoke kernel, else the CPU; ilgpu-cpu: the GPU code on ILGPU's CPU accelerator, slow, for checking it without a GPU); every worker of a job must ask for the same",
             s => s.Device, (s, v) => s with { Device = v });
-        Bind("--zero", "ZeRO stage: 0 all-reduce, 1 shard optimizer state, 2 also shard gradients", s => s.Zero, (s, v) => s with { Zero = v });
+        Bind("--zero", "ZeRO stage: 0 all-reduce, 1 shard optimizer state, 2 also shard gradients (default: 2, and 0 for lbfgs, cg and newton)", s => s.Zero, (s, v) => s with { Zero = v });
         Bind("--bucket-mb", "gradient bucket size in MB (reduced while backward continues)", s => s.BucketMb, (s, v) => s with { BucketMb = v });
         Bind("--transport", "auto | shm | grpc: ring links between ranks on one host through shared memory, between hosts through gRPC (auto); grpc everywhere; shared memory or fail", s => s.Transport, (s, v) => s with { Transport = v });
         Bind("--chunk-kb", "ring chunk size in KB (several in flight per link)", s => s.ChunkKb, (s, v) => s with { ChunkKb = v });

@@ -26,7 +26,7 @@ internal static class FullBatchFlags
         Refuse(s.BatchSize != Defaults.BatchSize, "--batch-size", "every step sees the whole training set");
         Refuse(s.Schedule != Defaults.Schedule, "--lr-schedule (and --lr-step-size, --lr-gamma, --lr-min, --warmup-steps)", "the line search picks each step");
         Refuse(s.Dropout != Defaults.Dropout, "--dropout", "the line search needs the same loss at the same point every time");
-        Refuse(s.Zero != Defaults.Zero, "--zero", "every rank keeps the method's whole state, since every rank takes the same steps");
+        Refuse(s.Zero is not (null or 0), "--zero", "every rank keeps the method's whole state, since every rank takes the same steps");
         Refuse(s.BucketMb != Defaults.BucketMb, "--bucket-mb", "the gradient is reduced once, after the whole set's backward");
         return s.Optimizer.FullBatch();
     }

@@ -204,9 +204,9 @@ internal static class JobSetup
 
     private static DataParallelOptions Parallel(TrainSettings s)
     {
-        if (s.Zero is < 0 or > 2)
+        if (s.EffectiveZero is < 0 or > 2)
         {
-            throw new UsageException($"--zero must be 0, 1 or 2, got {s.Zero}");
+            throw new UsageException($"--zero must be 0, 1 or 2, got {s.EffectiveZero}");
         }
 
         if (!(s.BucketMb > 0) || s.BucketMb > 1024)
@@ -214,6 +214,6 @@ internal static class JobSetup
             throw new UsageException($"--bucket-mb must be above 0 and at most 1024, got {s.BucketMb}");
         }
 
-        return new DataParallelOptions((ZeroStage)s.Zero, (int)Math.Max(1, s.BucketMb * 1024 * 1024 / sizeof(float)), s.Accumulate);
+        return new DataParallelOptions((ZeroStage)s.EffectiveZero, (int)Math.Max(1, s.BucketMb * 1024 * 1024 / sizeof(float)), s.Accumulate);
     }
 }

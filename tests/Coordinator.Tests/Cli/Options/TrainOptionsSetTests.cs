@@ -33,6 +33,26 @@ public class TrainOptionsSetTests
         Assert.Equal(settings, o.Read(Parse(o, arguments)));
     }
 
+    [Theory]
+    [InlineData(null, "adam", 2)]
+    [InlineData(null, "sgd", 2)]
+    [InlineData(null, "lbfgs", 0)]
+    [InlineData(null, "newton", 0)]
+    [InlineData(0, "adam", 0)]
+    [InlineData(1, "adam", 1)]
+    [InlineData(0, "cg", 0)]
+    public void WithoutZeroTheFirstOrderOptimizersRunStageTwoAndTheFullBatchMethodsStageZero(int? zero, string optimizer, int stage)
+    {
+        var o = new TrainOptionsSet();
+        var settings = o.Read(Parse(o, zero is null ? ["--optimizer", optimizer] : ["--optimizer", optimizer, "--zero", $"{zero}"]));
+
+        Assert.Equal(zero, settings.Zero);
+        Assert.Equal(stage, settings.EffectiveZero);
+
+        // A worker is told only what was asked for, and reaches the same stage by the same rule.
+        Assert.Equal(stage, o.Read(Parse(o, [.. o.WorkerArguments(settings)])).EffectiveZero);
+    }
+
     [Fact]
     public void AWorkerIsNeverGivenThisProcesssOutputFiles()
     {
