@@ -103,8 +103,8 @@ internal sealed class ProgramRun : IDisposable
             // Already gone.
         }
 
+        // _stdoutLines is not disposed: a line still in flight would release it afterwards and throw on a pool thread.
         _process.Dispose();
-        _stdoutLines.Dispose();
     }
 
     public static bool IsAlive(int pid)
