@@ -34,6 +34,12 @@ internal static class GemmPacking
         }
 
         // Stored m×k: each of the panel's rows is a contiguous source row, scattered into its lane.
+        if (rows == mr && Avx.IsSupported)
+        {
+            TransposeSixRows(a, (nint)row0 * k, k, dst);
+            return;
+        }
+
         Transpose(a, (nint)row0 * k, k, rows, k, dst, mr);
     }
 
@@ -108,21 +114,88 @@ internal static class GemmPacking
     }
 
     /// <summary>
+    /// A full A panel (<see cref="GemmMicroKernel.Rows"/> = 6 source rows) packed eight k values at a time through
+    /// the 8×8 register transpose with two empty rows: <see cref="Transpose"/> takes only whole groups of eight rows
+    /// that way, so six-row panels went one float at a time, and packing a layer's input was a third of the packing.
+    /// Panel lines are six floats, so each line is stored eight wide and the next line overwrites the two extra;
+    /// the last line of a group is stored six wide, so nothing is written past the group.
+    /// </summary>
+    private static void TransposeSixRows(ReadOnlySpan<float> src, nint first, int k, Span<float> dst)
+    {
+        const int rows = GemmMicroKernel.Rows;
+        if ((long)rows * k > dst.Length || first + ((long)rows * k) > src.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), "a packing block reaches past its buffer");
+        }
+
+        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first);
+        ref var d = ref MemoryMarshal.GetReference(dst);
+        var whole = k & ~7;
+        for (var p = 0; p < whole; p += 8)
+        {
+            ref var from = ref Unsafe.Add(ref s, p);
+            ref var to = ref Unsafe.Add(ref d, (nint)p * rows);
+            var (l0, l1, l2, l3, l4, l5, l6, l7) = Transpose8x8(
+                Vector256.LoadUnsafe(ref from),
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref from, k)),
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref from, 2 * k)),
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref from, 3 * k)),
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref from, 4 * k)),
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref from, 5 * k)),
+                Vector256<float>.Zero,
+                Vector256<float>.Zero);
+            l0.StoreUnsafe(ref to);
+            l1.StoreUnsafe(ref Unsafe.Add(ref to, rows));
+            l2.StoreUnsafe(ref Unsafe.Add(ref to, 2 * rows));
+            l3.StoreUnsafe(ref Unsafe.Add(ref to, 3 * rows));
+            l4.StoreUnsafe(ref Unsafe.Add(ref to, 4 * rows));
+            l5.StoreUnsafe(ref Unsafe.Add(ref to, 5 * rows));
+            l6.StoreUnsafe(ref Unsafe.Add(ref to, 6 * rows));
+            ref var last = ref Unsafe.Add(ref to, 7 * rows);
+            l7.GetLower().StoreUnsafe(ref last);
+            Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref last, 4)), l7.GetUpper().AsDouble().ToScalar());
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            for (var p = whole; p < k; p++)
+            {
+                Unsafe.Add(ref d, ((nint)p * rows) + r) = Unsafe.Add(ref s, ((nint)r * k) + p);
+            }
+        }
+    }
+
+    /// <summary>
     /// An 8×8 block in registers (AVX): eight source rows of eight k values become eight panel lines of eight lanes,
     /// a few shuffles instead of 64 scattered stores (the same values land in the same places).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8x8(ref float src, nint stride, ref float dst, nint width)
     {
-        var r0 = Vector256.LoadUnsafe(ref src);
-        var r1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, stride));
-        var r2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 2 * stride));
-        var r3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 3 * stride));
-        var r4 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 4 * stride));
-        var r5 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 5 * stride));
-        var r6 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 6 * stride));
-        var r7 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 7 * stride));
+        var (l0, l1, l2, l3, l4, l5, l6, l7) = Transpose8x8(
+            Vector256.LoadUnsafe(ref src),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, stride)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 2 * stride)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 3 * stride)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 4 * stride)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 5 * stride)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 6 * stride)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 7 * stride)));
+        l0.StoreUnsafe(ref dst);
+        l1.StoreUnsafe(ref Unsafe.Add(ref dst, width));
+        l2.StoreUnsafe(ref Unsafe.Add(ref dst, 2 * width));
+        l3.StoreUnsafe(ref Unsafe.Add(ref dst, 3 * width));
+        l4.StoreUnsafe(ref Unsafe.Add(ref dst, 4 * width));
+        l5.StoreUnsafe(ref Unsafe.Add(ref dst, 5 * width));
+        l6.StoreUnsafe(ref Unsafe.Add(ref dst, 6 * width));
+        l7.StoreUnsafe(ref Unsafe.Add(ref dst, 7 * width));
+    }
 
+    /// <summary>Rows r0…r7 of eight values become lines 0…7: line p holds value p of every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Transpose8x8(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7)
+    {
         // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped across.
         var t0 = Avx.UnpackLow(r0, r1);
         var t1 = Avx.UnpackHigh(r0, r1);
@@ -140,13 +213,8 @@ internal static class GemmPacking
         var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44);
         var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref dst);
-        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref Unsafe.Add(ref dst, width));
-        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref Unsafe.Add(ref dst, 2 * width));
-        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref Unsafe.Add(ref dst, 3 * width));
-        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref Unsafe.Add(ref dst, 4 * width));
-        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref Unsafe.Add(ref dst, 5 * width));
-        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref Unsafe.Add(ref dst, 6 * width));
-        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref Unsafe.Add(ref dst, 7 * width));
+        return (
+            Avx.Permute2x128(u0, u4, 0x20), Avx.Permute2x128(u1, u5, 0x20), Avx.Permute2x128(u2, u6, 0x20), Avx.Permute2x128(u3, u7, 0x20),
+            Avx.Permute2x128(u0, u4, 0x31), Avx.Permute2x128(u1, u5, 0x31), Avx.Permute2x128(u2, u6, 0x31), Avx.Permute2x128(u3, u7, 0x31));
     }
 }
