@@ -23,6 +23,14 @@ public interface IRingTransport : IAsyncDisposable
     /// payload belongs to the transport and stays valid only until the next call, which lets it reuse the buffer.
     /// </summary>
     ValueTask<InboundChunk> ReceiveAsync(CancellationToken cancel);
+
+    /// <summary>
+    /// Hears whether this rank's forward and backward are running, so a transport whose receives wait by spinning
+    /// can leave the core to them meanwhile (shared memory does); the others have nothing to change.
+    /// </summary>
+    void ComputeRunning(bool running)
+    {
+    }
 }
 
 /// <summary>What a collective is doing; part of every chunk's header so a misrouted chunk is caught.</summary>

@@ -49,6 +49,9 @@ public sealed partial class RingCollectives
 
     public int WorldSize => _transport.WorldSize;
 
+    /// <summary>Whether this rank's compute is running: collectives launched meanwhile wait without taking its core (<see cref="IRingTransport.ComputeRunning"/>).</summary>
+    public void ComputeRunning(bool running) => _transport.ComputeRunning(running);
+
     public int ChunkFloats { get; }
 
     /// <summary>How long a rank waits for its left neighbour's next chunk before giving up.</summary>

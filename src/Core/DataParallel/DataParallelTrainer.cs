@@ -110,7 +110,18 @@ public sealed class DataParallelTrainer
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
         var started = Stopwatch.GetTimestamp();
         _reducer.Begin(step, cancel);
-        var (loss, correct) = _body.Train(data, indices.Span, globalBatch, step, _layerDone, _options.MicroBatches, firstPosition);
+        // Buckets reduced during backward wait beside the compute on the rank's core(s), so they must not spin meanwhile.
+        double loss;
+        int correct;
+        _ring.ComputeRunning(true);
+        try
+        {
+            (loss, correct) = _body.Train(data, indices.Span, globalBatch, step, _layerDone, _options.MicroBatches, firstPosition);
+        }
+        finally
+        {
+            _ring.ComputeRunning(false);
+        }
 
         // A rank without samples (or a network whose first layers need no backward) still sends every bucket.
         while (_reducer.Launched < _buckets.Buckets.Count)

@@ -56,7 +56,8 @@ public static class SharedMemoryRing
     /// vCPU idle, and waking it again cost more than the exchange itself here: two mlp workers under ZeRO 2 spent
     /// 0.20 ms per reduce-scatter after the later rank arrived with 50 µs of spin, 0.14 ms with 10 ms
     /// (`bench train --model mlp --threads 1 --steps 6000 --warmup 3000 --workers 2 --zero 2`, timestamps in the step).
-    /// The spin yields the core to any other thread that wants it (SpinWait), so the control plane still runs.
+    /// The spin yields the core to any other thread that wants it (SpinWait), so the control plane still runs, and
+    /// a receive does not spin at all while its rank's forward and backward run (<see cref="ShmChannel.OwnerComputing"/>).
     /// </summary>
     public static readonly TimeSpan OwnCoreSpin = TimeSpan.FromMilliseconds(10);
 

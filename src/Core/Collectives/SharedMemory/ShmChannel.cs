@@ -37,6 +37,7 @@ internal sealed unsafe class ShmChannel
     private readonly long _spinTicks;
     private long _position;
     private int _pendingRelease;
+    private volatile bool _ownerComputing;
 
     /// <param name="spin">How long a side with nothing to do spins before it sleeps (<see cref="SharedMemoryRing.DefaultSpin"/> unless told).</param>
     public ShmChannel(ShmSegment segment, TimeSpan? spin = null)
@@ -198,24 +199,49 @@ internal sealed unsafe class ShmChannel
     private bool Ready(bool forData, long readBefore) =>
         State == LinkState.Closed || (forData ? Volatile.Read(ref *Long(WritePosition)) != _position : Volatile.Read(ref *Long(ReadPosition)) != readBefore);
 
+    /// <summary>
+    /// Tells the reading side whether its own rank's compute thread is running. A receive launched while it runs
+    /// (a bucket reduced during backward) shares the rank's core with it, so it sleeps on the futex instead of
+    /// spinning: spinning there, even yielding, made two bound cnn workers' forward and backward 40% slower (66 ms
+    /// against 47 ms for 64 samples). When the compute ends, a sleeping receive is woken to spin again, since
+    /// then nothing else wants the core and waking from a sleep costs more than the exchange.
+    /// </summary>
+    public void OwnerComputing(bool computing)
+    {
+        _ownerComputing = computing;
+        if (!computing)
+        {
+            // Bumped, not only woken: a receive about to sleep sees the word move and spins instead.
+            Interlocked.Increment(ref *Int(WriteSignal));
+            if (Volatile.Read(ref *Int(ReaderSleeping)) != 0)
+            {
+                Futex.WakeAll(Int(WriteSignal));
+            }
+        }
+    }
+
     private void Wait(bool forData, long readBefore, CancellationToken cancel)
     {
         var signal = forData ? WriteSignal : ReadSignal;
         var sleeping = forData ? ReaderSleeping : WriterSleeping;
-        var spinUntil = Stopwatch.GetTimestamp() + _spinTicks;
-        var spin = new SpinWait();
-        while (Stopwatch.GetTimestamp() < spinUntil)
-        {
-            if (Ready(forData, readBefore))
-            {
-                return;
-            }
-
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
-
         while (true)
         {
+            // Spin only while the rank's own compute does not need the core (the writer's side is never told so).
+            if (!_ownerComputing)
+            {
+                var spinUntil = Stopwatch.GetTimestamp() + _spinTicks;
+                var spin = new SpinWait();
+                while (Stopwatch.GetTimestamp() < spinUntil && !_ownerComputing)
+                {
+                    if (Ready(forData, readBefore))
+                    {
+                        return;
+                    }
+
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
+            }
+
             cancel.ThrowIfCancellationRequested();
             var seen = Volatile.Read(ref *Int(signal));
             Interlocked.Exchange(ref *Int(sleeping), 1);

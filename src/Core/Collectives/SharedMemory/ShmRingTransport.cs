@@ -49,6 +49,8 @@ public sealed class ShmRingTransport : IRingTransport
     /// <summary>Whether chunks from the left neighbour come through shared memory.</summary>
     public bool ReceivesShared => _inbound is not null;
 
+    public void ComputeRunning(bool running) => _inbound?.OwnerComputing(running);
+
     public void Send(in ChunkHeader header, ReadOnlySpan<float> data)
     {
         if (_outbound is null)

@@ -64,4 +64,56 @@ public class ShmChannelTests
         reader.Release();
         await write.WaitAsync(cancel.Token);
     }
+
+    /// <summary>
+    /// A receive that waits while its own rank computes must leave the core to the compute: with a spin far longer
+    /// than the wait, it still burns almost no CPU while told the rank is computing; once told the compute ended it
+    /// spins again (burns CPU until the record comes); either way the record arrives.
+    /// </summary>
+    [Fact]
+    public async Task AReceiveSleepsWhileItsRankComputesAndSpinsAgainOnceTheComputeEnds()
+    {
+        using var segment = ShmSegment.Create(ShmChannel.DataOffset + (1 << 16));
+        var writer = new ShmChannel(segment);
+        var reader = new ShmChannel(segment, TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var header = new ChunkHeader(0, 0, 0, CollectivePhase.ReduceScatter, 0, 0, 1);
+
+        async Task<double> WaitedCpuMilliseconds(Func<Task> meanwhile)
+        {
+            var receive = Task.Factory.StartNew(() =>
+            {
+                var before = ThreadCpuMilliseconds();
+                while (!reader.TryRead(out _, out _, out _))
+                {
+                    reader.WaitForData(cancel.Token);
+                }
+
+                reader.Release();
+                return ThreadCpuMilliseconds() - before;
+            }, TaskCreationOptions.LongRunning);
+            await meanwhile();
+            Assert.True(writer.TryWrite(header, new byte[4]));
+            return await receive.WaitAsync(cancel.Token);
+        }
+
+        reader.OwnerComputing(true);
+        var whileComputing = await WaitedCpuMilliseconds(() => Task.Delay(500));
+        Assert.True(whileComputing < 150, $"the receive used {whileComputing} ms of CPU in 500 ms while its rank computed");
+
+        var afterCompute = await WaitedCpuMilliseconds(async () =>
+        {
+            await Task.Delay(100);
+            reader.OwnerComputing(false);
+            await Task.Delay(500);
+        });
+        Assert.True(afterCompute > 50, $"the receive used only {afterCompute} ms of CPU in the 500 ms after the compute ended: it did not spin");
+    }
+
+    /// <summary>CPU time of the calling thread (user + system), from /proc, in 10 ms ticks.</summary>
+    private static double ThreadCpuMilliseconds()
+    {
+        var fields = File.ReadAllText("/proc/thread-self/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10.0;
+    }
 }
