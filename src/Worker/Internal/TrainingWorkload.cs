@@ -22,6 +22,9 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
     private DataParallelTrainer? _trainer;
     private FullBatchRank? _fullBatch;
     private long _lastStep;
+
+    /// <summary>What evaluations allocated (the first sizes its batch buffers), left out of the steps' allocation counter.</summary>
+    private long _allocatedByEvaluation;
     private int[] _indices = [];
 
     public Ready Describe(int worldSize, int rank)
@@ -89,12 +92,14 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
 
                     double lossSum;
                     long correct;
+                    var allocatedBefore = GC.GetTotalAllocatedBytes();
                     using (var span = Spans.StartChild(Spans.Evaluate, context.Telemetry.RankTag, TraceContext.Extract(eval.TraceContext)))
                     {
                         span?.SetTag(SpanTags.Epoch, eval.Epoch);
                         (lossSum, correct) = _fullBatch?.EvaluateRange(test, eval.Start, eval.Count) ?? _trainer!.EvaluateRange(test, eval.Start, eval.Count);
                     }
 
+                    _allocatedByEvaluation += GC.GetTotalAllocatedBytes() - allocatedBefore;
                     context.Session.Send(new WorkerMessage { EvalDone = new EvalDone { Epoch = eval.Epoch, LossSum = lossSum, Correct = correct, Samples = eval.Count } });
                     break;
                 case CoordinatorMessage.BodyOneofCase.Finish:
@@ -149,7 +154,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
     }
 
     /// <summary>What every step report says: which step, its loss and correct count over this rank's samples, and what it cost.</summary>
-    private static StepDone StepReport(StepAssignment step, double loss, long correct, double computeSeconds, double communicationSeconds, long bytesSent) => new()
+    private StepDone StepReport(StepAssignment step, double loss, long correct, double computeSeconds, double communicationSeconds, long bytesSent) => new()
     {
         Step = step.Step,
         Loss = loss,
@@ -158,7 +163,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
         ComputeSeconds = computeSeconds,
         CommunicationSeconds = communicationSeconds,
         BytesSent = bytesSent,
-        AllocatedBytes = GC.GetTotalAllocatedBytes(),
+        AllocatedBytes = GC.GetTotalAllocatedBytes() - _allocatedByEvaluation,
     };
 
     /// <summary>This rank's shard of the checkpoint after <paramref name="step"/>, and what the manifest needs of it.</summary>
@@ -186,7 +191,7 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
     }
 
     /// <summary>One iteration of a full-batch method; every rank reports the all-reduced loss, which the coordinator takes from rank 0.</summary>
-    private static async Task<StepDone> FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
+    private async Task<StepDone> FullBatchStepAsync(FullBatchRank rank, StepAssignment step, ReadOnlyMemory<int> indices, WorkerContext context, CancellationToken cancel)
     {
         var sentBefore = context.Ring.BytesSent;
         FullBatchStepResult result;
