@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Distributed.Core.Collectives;
 using Distributed.Core.Collectives.SharedMemory;
 
@@ -67,8 +68,9 @@ public class ShmChannelTests
 
     /// <summary>
     /// A receive that waits while its own rank computes must leave the core to the compute: with a spin far longer
-    /// than the wait, it still burns almost no CPU while told the rank is computing; once told the compute ended it
-    /// spins again (burns CPU until the record comes); either way the record arrives.
+    /// than the wait, it burns almost no CPU while told the rank is computing (less CPU is all a loaded machine can
+    /// make of it, so the bound holds under load); once told the compute ended it is woken and spins, never going
+    /// back to sleep while its spin lasts; either way the record arrives.
     /// </summary>
     [Fact]
     public async Task AReceiveSleepsWhileItsRankComputesAndSpinsAgainOnceTheComputeEnds()
@@ -79,35 +81,54 @@ public class ShmChannelTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var header = new ChunkHeader(0, 0, 0, CollectivePhase.ReduceScatter, 0, 0, 1);
 
-        async Task<double> WaitedCpuMilliseconds(Func<Task> meanwhile)
+        Task<double> Receive() => Task.Factory.StartNew(() =>
         {
-            var receive = Task.Factory.StartNew(() =>
+            var before = ThreadCpuMilliseconds();
+            while (!reader.TryRead(out _, out _, out _))
             {
-                var before = ThreadCpuMilliseconds();
-                while (!reader.TryRead(out _, out _, out _))
-                {
-                    reader.WaitForData(cancel.Token);
-                }
+                reader.WaitForData(cancel.Token);
+            }
 
-                reader.Release();
-                return ThreadCpuMilliseconds() - before;
-            }, TaskCreationOptions.LongRunning);
-            await meanwhile();
-            Assert.True(writer.TryWrite(header, new byte[4]));
-            return await receive.WaitAsync(cancel.Token);
-        }
+            reader.Release();
+            return ThreadCpuMilliseconds() - before;
+        }, TaskCreationOptions.LongRunning);
 
         reader.OwnerComputing(true);
-        var whileComputing = await WaitedCpuMilliseconds(() => Task.Delay(500));
-        Assert.True(whileComputing < 150, $"the receive used {whileComputing} ms of CPU in 500 ms while its rank computed");
+        var whileComputing = Receive();
+        await Task.Delay(500);
+        Assert.False(whileComputing.IsCompleted, "the receive returned with nothing written");
+        Assert.True(writer.TryWrite(header, new byte[4]));
+        var cpu = await whileComputing.WaitAsync(cancel.Token);
+        Assert.True(cpu < 150, $"the receive used {cpu} ms of CPU in 500 ms while its rank computed");
 
-        var afterCompute = await WaitedCpuMilliseconds(async () =>
+        var afterCompute = Receive();
+        try
         {
-            await Task.Delay(100);
+            while (!reader.ReaderAsleep)
+            {
+                await Task.Delay(5);
+            }
+
             reader.OwnerComputing(false);
-            await Task.Delay(500);
-        });
-        Assert.True(afterCompute > 50, $"the receive used only {afterCompute} ms of CPU in the 500 ms after the compute ended: it did not spin");
+            var awake = Stopwatch.StartNew();
+            while (reader.ReaderAsleep)
+            {
+                Assert.True(awake.Elapsed < TimeSpan.FromSeconds(10), "the receive was not woken when the compute ended");
+                await Task.Delay(1);
+            }
+
+            for (var i = 0; i < 100; i++)
+            {
+                Assert.False(reader.ReaderAsleep, $"the receive went back to sleep {i * 3} ms after the compute ended, inside its spin");
+                await Task.Delay(3);
+            }
+        }
+        finally
+        {
+            // Whatever failed, the receive gets its record and ends before the segment is unmapped under it.
+            Assert.True(writer.TryWrite(header, new byte[4]));
+            await afterCompute.WaitAsync(cancel.Token);
+        }
     }
 
     /// <summary>CPU time of the calling thread (user + system), from /proc, in 10 ms ticks.</summary>
