@@ -104,8 +104,10 @@ public class ShmChannelTests
         var afterCompute = Receive();
         try
         {
+            var started = Stopwatch.StartNew();
             while (!reader.ReaderAsleep)
             {
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "the receive never went to sleep while its rank computed");
                 await Task.Delay(5);
             }
 
