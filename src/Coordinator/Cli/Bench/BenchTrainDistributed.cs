@@ -7,7 +7,7 @@ namespace Distributed.Coordinator.Cli;
 /// <summary>
 /// `bench train --workers N`: the same measurement across N local worker processes over gRPC. The job is an
 /// ordinary local training job on synthetic samples with the global batch split across the workers; the figure
-/// is the global batch over the step time the ranks measured (evaluation between epochs excluded), and allocations
+/// is the global batch over the coordinator's per-step time (evaluation between epochs excluded), and allocations
 /// are each worker's managed bytes between the end of warm-up and the last timed step.
 /// </summary>
 internal static class BenchTrainDistributed
