@@ -19,7 +19,6 @@ namespace Distributed.Worker.Internal;
 /// </summary>
 internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer, LearningRateSchedule schedule, DataSplit data, DataParallelOptions parallel, string? savePath) : IWorkload
 {
-    private readonly StepWallClock _wallClock = new();
     private DataParallelTrainer? _trainer;
     private FullBatchRank? _fullBatch;
     private long _lastStep;
@@ -74,13 +73,10 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                 case CoordinatorMessage.BodyOneofCase.Steps:
                     // One report for the batch, sent when its last step is done: the coordinator has already sent the
                     // next batch, so this rank never waits on the control plane between steps.
-                    var arrived = Stopwatch.GetTimestamp();
                     var reports = new StepDoneBatch();
                     foreach (var step in message.Steps.Steps)
                     {
-                        var done = await StepAsync(step, context, cancel).ConfigureAwait(false);
-                        done.WallSeconds = _wallClock.EndStep(arrived);
-                        reports.Steps.Add(done);
+                        reports.Steps.Add(await StepAsync(step, context, cancel).ConfigureAwait(false));
                     }
 
                     context.Session.Send(new WorkerMessage { StepsDone = reports });
@@ -104,7 +100,6 @@ internal sealed class TrainingWorkload(Model model, OptimizerSettings optimizer,
                     }
 
                     _allocatedByEvaluation += GC.GetTotalAllocatedBytes() - allocatedBefore;
-                    _wallClock.SetAside();
                     context.Session.Send(new WorkerMessage { EvalDone = new EvalDone { Epoch = eval.Epoch, LossSum = lossSum, Correct = correct, Samples = eval.Count } });
                     break;
                 case CoordinatorMessage.BodyOneofCase.Finish:

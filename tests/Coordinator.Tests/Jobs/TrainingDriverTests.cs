@@ -66,45 +66,6 @@ public class TrainingDriverTests
     }
 
     [Fact]
-    public async Task WindowsGrowToHoldTheTargetTimeOfStepsAndEachStepTakesItsRanksMeanTime()
-    {
-        // 200 steps an epoch, which ranks 0 and 1 time at 1 and 2 ms: the first two windows go out before any step is
-        // timed (8 each), every later one holds 50 ms / 1.5 ms = 33 steps, and the last what is left.
-        var plan = Plan with { TrainSamples = 400, BatchSize = 2, Epochs = 1 };
-        var script = new TrainingScript
-        {
-            Answer = (rank, step) =>
-            {
-                var answer = TrainingScript.StepDoneOf(rank, step);
-                answer.StepDone.WallSeconds = rank == 1 ? 0.002 : 0.001;
-                return answer;
-            },
-        };
-
-        var run = await RunAsync(script, plan, batchesPerEpoch: 200);
-
-        Assert.Null(run.Failure);
-        Assert.All(run.Received, r => Assert.Equal([8, 8, 33, 33, 33, 33, 33, 19], r.Where(m => m.BodyCase == CoordinatorMessage.BodyOneofCase.Steps).Select(m => m.Steps.Steps.Count)));
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), run.Report.Steps.Select(s => s.Step));
-        Assert.All(run.Report.Steps, s => Assert.Equal(0.0015, s.Seconds, 12));
-    }
-
-    [Fact]
-    public async Task AReportOfAStepNotYetAssignedFailsTheJob()
-    {
-        // Steps 1-16 go out in the first two windows; rank 1 answers step 1 as if it were step 17.
-        var plan = Plan with { TrainSamples = 40, BatchSize = 2, Epochs = 1 };
-        var script = new TrainingScript
-        {
-            Answer = (rank, step) => TrainingScript.StepDoneOf(rank, rank == 1 && step.Step == 1 ? new StepAssignment { Step = 17 } : step),
-        };
-
-        var run = await RunAsync(script, plan, batchesPerEpoch: 20);
-
-        Assert.Equal("rank 1 sent StepDone at step 1 while the coordinator awaited every rank's report of step 1", run.Failure?.Message);
-    }
-
-    [Fact]
     public async Task StepLossesAreTheSumOverRanksAndEpochMetricsWeighEachStepBySize()
     {
         var run = await RunAsync(new TrainingScript());
